@@ -1,0 +1,217 @@
+"""Policies: predicates over user attributes, access rules, role rules and qualified-user scopes.
+
+Invariants: predicate equality is strict JSON equality; against a list-valued attribute,
+equality means "contains" and `in` means "shares an element". A template holds at most one
+`{attr}`; a string or number fills it, each element of a list-valued attribute in turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from uam_events.core.levels import Level
+from uam_events.core.values import AttrValue, Scalar, attr_scalars, scalar_key
+
+
+@dataclass(frozen=True, slots=True)
+class Equals:
+    """`{attr: value}`: the attribute equals (or, for a list, contains) the value."""
+
+    attribute: str
+    value: Scalar
+
+    def holds(self, value: AttrValue | None) -> bool:
+        """Return whether an attribute value satisfies this clause."""
+        if value is None:
+            return False
+        wanted = scalar_key(self.value)
+        return any(scalar_key(v) == wanted for v in attr_scalars(value))
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """`{attr: {"in": [..]}}`: the attribute is (or, for a list, shares) one of the values."""
+
+    attribute: str
+    values: tuple[Scalar, ...]
+
+    def holds(self, value: AttrValue | None) -> bool:
+        """Return whether an attribute value satisfies this clause."""
+        if value is None:
+            return False
+        wanted = {scalar_key(v) for v in self.values}
+        return any(scalar_key(v) in wanted for v in attr_scalars(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Exists:
+    """`{attr: {"exists": bool}}`: present and not null, "" or [] (or the opposite)."""
+
+    attribute: str
+    present: bool
+
+    def holds(self, value: AttrValue | None) -> bool:
+        """Return whether an attribute value satisfies this clause."""
+        return (value is not None) is self.present
+
+
+Clause = Equals | OneOf | Exists
+
+
+@dataclass(frozen=True, slots=True)
+class Predicate:
+    """Clauses ANDed; no clause matches every user."""
+
+    clauses: tuple[Clause, ...] = ()
+
+    def matches(self, attributes: Mapping[str, AttrValue]) -> bool:
+        """Return whether a user with these attributes satisfies every clause."""
+        return all(c.holds(attributes.get(c.attribute)) for c in self.clauses)
+
+    @property
+    def attributes(self) -> frozenset[str]:
+        """Return the attribute names this predicate reads."""
+        return frozenset(c.attribute for c in self.clauses)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemTemplate:
+    """An item code, literal (`EMEA`) or filled from one attribute (`{region}`, `R-{region}`)."""
+
+    prefix: str
+    attribute: str | None = None
+    suffix: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> ItemTemplate:
+        """Return the template `text` spells; raise ValueError on more than one `{attr}`."""
+        start = text.find("{")
+        if start < 0:
+            if "}" in text:
+                raise ValueError(f"unbalanced '}}' in item template {text!r}")
+            return cls(prefix=text)
+        end = text.find("}", start)
+        name = text[start + 1 : end] if end > start else ""
+        rest = text[end + 1 :] if end > start else ""
+        if end < 0 or not name or "{" in name or "{" in rest or "}" in rest:
+            raise ValueError(
+                f"item template {text!r} must hold at most one {{attribute}} with a name"
+            )
+        return cls(prefix=text[:start], attribute=name, suffix=rest)
+
+    def items_for(self, attributes: Mapping[str, AttrValue]) -> tuple[str, ...]:
+        """Return the item codes this template names for a user (none when it cannot fill)."""
+        if self.attribute is None:
+            return (self.prefix,)
+        value = attributes.get(self.attribute)
+        if value is None:
+            return ()
+        codes = []
+        for scalar in attr_scalars(value):
+            filler = fill_text(scalar)
+            if filler is not None:
+                codes.append(f"{self.prefix}{filler}{self.suffix}")
+        return tuple(dict.fromkeys(codes))
+
+    def fillers_for(self, item: str) -> tuple[Scalar, ...]:
+        """Return the attribute values that would make this template name `item`."""
+        if self.attribute is None or not item.startswith(self.prefix):
+            return ()
+        if not item.endswith(self.suffix) or len(item) < len(self.prefix) + len(self.suffix):
+            return ()
+        middle = item[len(self.prefix) : len(item) - len(self.suffix)]
+        if not middle:
+            return ()
+        fillers: list[Scalar] = [middle]
+        try:
+            number = float(middle) if any(c in middle for c in ".eE") else int(middle)
+        except ValueError:
+            return tuple(fillers)
+        if fill_text(number) == middle:
+            fillers.append(number)
+        return tuple(fillers)
+
+    @property
+    def text(self) -> str:
+        """Return the template as written."""
+        if self.attribute is None:
+            return self.prefix
+        return f"{self.prefix}{{{self.attribute}}}{self.suffix}"
+
+
+def fill_text(value: Scalar) -> str | None:
+    """Return how a scalar fills a template: strings and numbers do, booleans do not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRule:
+    """Grant `level` on the templated item of a hub list in a spoke to every matching user."""
+
+    id: str
+    spoke: str
+    list: str
+    when: Predicate
+    item: ItemTemplate
+    level: Level
+
+    @property
+    def attributes(self) -> frozenset[str]:
+        """Return the attribute names this rule reads (predicate and template)."""
+        names = self.when.attributes
+        return names | {self.item.attribute} if self.item.attribute else names
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRule:
+    """Give `role` to every matching active member of a spoke; the highest priority wins."""
+
+    id: str
+    spoke: str
+    when: Predicate
+    role: str
+    priority: int = 0
+
+    @property
+    def attributes(self) -> frozenset[str]:
+        """Return the attribute names this rule reads."""
+        return self.when.attributes
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeItem:
+    """An item subtree of a hub list inside a qualified user's scope."""
+
+    list: str
+    item: str
+
+
+@dataclass(frozen=True, slots=True)
+class QualifiedUser:
+    """A scope: `user` may set access in `spokes`, on `items` subtrees, for matching targets."""
+
+    id: str
+    user: str
+    spokes: tuple[str, ...]
+    items: tuple[ScopeItem, ...]
+    users: Predicate | None = None
+
+    @property
+    def attributes(self) -> frozenset[str]:
+        """Return the attribute names this scope's target predicate reads."""
+        return self.users.attributes if self.users else frozenset()
+
+
+Rule = AccessRule | RoleRule | QualifiedUser
+
+
+def role_order(rule: RoleRule) -> tuple[int, str]:
+    """Return a sort key that puts the winning role rule first (priority, then smallest id)."""
+    return (-rule.priority, rule.id)

@@ -1,0 +1,63 @@
+"""JSON values and user attribute values, with strict JSON equality (`true`, `1`, `"1"` differ)."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+JsonValue: TypeAlias = "str | int | float | bool | None | list[JsonValue] | dict[str, JsonValue]"
+JsonObject: TypeAlias = "dict[str, JsonValue]"
+Scalar: TypeAlias = str | int | float | bool
+AttrValue: TypeAlias = Scalar | tuple[Scalar, ...]
+"""A user attribute value: a JSON scalar or a tuple of scalars (never null, never empty)."""
+
+ScalarKey: TypeAlias = tuple[str, Scalar]
+"""A hashable, type-tagged scalar: `(True, 1, "1")` map to three different keys."""
+
+
+def scalar_key(value: Scalar) -> ScalarKey:
+    """Return a key under which equal JSON scalars, and only they, collide."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and value.is_integer():
+            return ("n", int(value))
+        return ("n", value)
+    return ("s", value)
+
+
+def is_scalar(value: object) -> bool:
+    """Return True for a JSON string, number or boolean."""
+    return isinstance(value, str | int | float | bool)
+
+
+def attr_value(raw: object) -> AttrValue | None:
+    """Return `raw` as an attribute value, or None where it holds nothing usable.
+
+    A scalar stays as it is; a list keeps its scalar elements in order, without repeats. Null,
+    empty strings, empty lists, objects and lists of no scalars count as absent.
+    """
+    if raw is None or raw == "":
+        return None
+    if is_scalar(raw):
+        return raw  # type: ignore[return-value]
+    if isinstance(raw, list):
+        seen: set[ScalarKey] = set()
+        items: list[Scalar] = []
+        for element in raw:
+            if is_scalar(element) and element != "":
+                key = scalar_key(element)
+                if key not in seen:
+                    seen.add(key)
+                    items.append(element)
+        return tuple(items) if items else None
+    return None
+
+
+def attr_scalars(value: AttrValue) -> tuple[Scalar, ...]:
+    """Return the scalars an attribute value holds (one for a scalar, each for a list)."""
+    return value if isinstance(value, tuple) else (value,)
+
+
+def to_json(value: AttrValue) -> JsonValue:
+    """Return an attribute value as JSON (a tuple becomes a list)."""
+    return list(value) if isinstance(value, tuple) else value

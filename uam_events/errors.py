@@ -1,0 +1,53 @@
+"""The one exception tree of uam-events.
+
+    UamError                      anything this package raises on purpose
+    ├── InputError                an input record is wrong; it goes to the dead-letter topic
+    │   ├── MalformedInput        it cannot be read: not JSON, wrong shape, unknown op or type
+    │   └── InvalidInput          it reads, but breaks a rule: cycle, unknown parent, unknown id
+    ├── ConfigError               the configuration file or environment is wrong: fix and restart
+    └── ReplayError               a replay cannot run: unreadable events file or output folder
+
+Input errors name the field and the fix; operator errors say what to do. Messages never carry
+secrets.
+"""
+
+from __future__ import annotations
+
+
+class UamError(Exception):
+    """Base of every error uam-events raises on purpose."""
+
+
+class InputError(UamError):
+    """An input record is wrong; its reason names the field and the fix."""
+
+    def __init__(self, field: str, problem: str, fix: str) -> None:
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+        super().__init__(self.reason)
+
+    @property
+    def reason(self) -> str:
+        """Return the dead-letter reason: field, problem and fix in one line."""
+        return f"{self.field}: {self.problem}; fix: {self.fix}"
+
+
+class MalformedInput(InputError):
+    """The record cannot be read: not JSON, a wrong shape, an unknown operation or type."""
+
+
+class InvalidInput(InputError):
+    """The record reads but breaks a rule of the domain (a cycle, an unknown id, ...)."""
+
+
+class ConfigError(UamError):
+    """The configuration is wrong; `problems` lists each with its path and the fix."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class ReplayError(UamError):
+    """A replay cannot run: the events file or the output folder is unusable."""
