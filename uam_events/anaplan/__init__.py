@@ -1,0 +1,1 @@
+"""Adapters that talk to Anaplan: import files (pure), and later the client and the simulator."""

@@ -1,0 +1,309 @@
+"""The engine: apply one input to the state and return the deltas and audit decisions it causes.
+
+Invariants: `HANDLERS` is the table of contents of the core, one handler per input type; a
+handler validates before it mutates, so an input that raises InputError leaves the state as it
+was (the caller dead-letters it); every handler names the (spoke, user) pairs whose inputs it
+changed, and only those are resolved again and diffed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from uam_events.core import commands as cmd
+from uam_events.core.access import UserAccess
+from uam_events.core.deltas import Delta, diff_access
+from uam_events.core.events import (
+    CopyAccess,
+    HubItemDeleted,
+    HubItemUpserted,
+    IdentityAttributesChanged,
+    Input,
+    RulePublished,
+    RuleWithdrawn,
+    SetAccess,
+    UserActivated,
+    UserCreated,
+    UserDeactivated,
+    UserDeleted,
+    UserPatched,
+    UserReplaced,
+)
+from uam_events.core.hierarchy import ItemChange
+from uam_events.core.levels import Level
+from uam_events.core.resolver import ExplicitGrant, resolve_access
+from uam_events.core.rulebook import Pair
+from uam_events.core.rules import AccessRule, QualifiedUser, RoleRule
+from uam_events.core.scim_user import apply_patch
+from uam_events.core.spokes import Spoke
+from uam_events.core.state import State
+from uam_events.core.users import UserRecord
+from uam_events.core.values import JsonObject, scalar_key
+from uam_events.errors import InvalidInput
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one input produced."""
+
+    deltas: list[Delta] = field(default_factory=list)
+    decisions: list[cmd.Decision] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Effect:
+    """What a handler did: pairs to resolve again, and decisions to publish."""
+
+    pairs: set[Pair] = field(default_factory=set)
+    decisions: list[cmd.Decision] = field(default_factory=list)
+
+
+class Engine:
+    """The access core for a set of spokes, over one `State`."""
+
+    def __init__(self, spokes: Iterable[Spoke], state: State | None = None) -> None:
+        self.state = state or State(spokes={s.id: s for s in spokes})
+
+    def apply(self, event: Input, at: str) -> Outcome:
+        """Apply one input at event time `at`; raise InputError (state unchanged) if invalid."""
+        handler = HANDLERS[type(event)]
+        effect = handler(self, event)
+        return Outcome(self.refresh(effect.pairs, at), effect.decisions)
+
+    def refresh(self, pairs: Iterable[Pair], at: str) -> list[Delta]:
+        """Resolve each pair again and return the deltas between old and new access."""
+        st = self.state
+        deltas: list[Delta] = []
+        for spoke_id, user_id in sorted(pairs):
+            user = st.users.get(user_id)
+            spoke = st.spokes.get(spoke_id)
+            if user is None or spoke is None:
+                continue
+            old = st.access_of(spoke_id, user_id)
+            new = resolve_access(
+                spoke,
+                user,
+                access_rules=st.rules.access_rules(user_id),
+                role_rules=st.rules.role_rules(user_id),
+                explicit=st.explicit.of(user_id),
+                hierarchies=st.hierarchies,
+            )
+            changes = diff_access(old, new)
+            if old.own_items != new.own_items:
+                st.holders.replace((spoke_id, user_id), old.own_items, new.own_items)
+            seq = old.seq
+            for kind, body in changes:
+                seq += 1
+                deltas.append(Delta(spoke_id, user_id, user.email, kind, body, at, seq))
+            st.access[(spoke_id, user_id)] = replace(new, seq=seq)
+        return deltas
+
+    # --- users -------------------------------------------------------------------------
+
+    def _user_created(self, event: UserCreated) -> _Effect:
+        user = self.state.users.get(event.user_id)
+        return self._change_user(user, event.user_id, lambda u: u.set_resource(event.resource))
+
+    def _user_replaced(self, event: UserReplaced) -> _Effect:
+        user = self._live_user(event.user_id, "replace")
+        return self._change_user(user, user.id, lambda u: u.set_resource(event.resource))
+
+    def _user_patched(self, event: UserPatched) -> _Effect:
+        user = self._live_user(event.user_id, "patch")
+        assert user.resource is not None
+        patched = apply_patch(user.resource, event.operations)
+        return self._change_user(user, user.id, lambda u: u.set_resource(patched))
+
+    def _user_activated(self, event: UserActivated | UserDeactivated) -> _Effect:
+        user = self._live_user(event.user_id, "activate or deactivate")
+        assert user.resource is not None
+        resource: JsonObject = {**user.resource, "active": isinstance(event, UserActivated)}
+        return self._change_user(user, user.id, lambda u: u.set_resource(resource))
+
+    def _user_deleted(self, event: UserDeleted) -> _Effect:
+        user = self.state.users.get(event.user_id)
+        if user is None or user.deleted:
+            return _Effect()
+        spokes = self.state.explicit.clear_user(user.id)
+        effect = self._change_user(user, user.id, UserRecord.tombstone)
+        effect.pairs.update((s, user.id) for s in spokes)
+        return effect
+
+    def _identity_changed(self, event: IdentityAttributesChanged) -> _Effect:
+        user = self.state.users.get(event.user_id)
+        return self._change_user(
+            user, event.user_id, lambda u: u.change_identity(event.attributes, event.replace)
+        )
+
+    def _live_user(self, user_id: str, action: str) -> UserRecord:
+        user = self.state.users.get(user_id)
+        if user is None or not user.provisioned:
+            state = "a deleted user" if user is not None and user.deleted else "an unknown user"
+            raise InvalidInput(
+                "id",
+                f"cannot {action} {user_id!r}: it is {state}",
+                "send a create for this id first (a create also revives a deleted user)",
+            )
+        return user
+
+    def _change_user(
+        self, user: UserRecord | None, user_id: str, change: Callable[[UserRecord], None]
+    ) -> _Effect:
+        st = self.state
+        is_new = user is None
+        if user is None:
+            user = UserRecord(user_id)
+        before = (user.workspaces, user.active, user.deleted, user.email)
+        old_attributes = user.attributes
+        change(user)
+        st.users[user_id] = user
+        changed = st.attributes.update(user_id, old_attributes, user.attributes)
+        spokes = st.rules.rematch(user, None if is_new else changed)
+        if before != (user.workspaces, user.active, user.deleted, user.email):
+            spokes |= {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
+            spokes |= st.member_spokes(user)
+        return _Effect({(s, user_id) for s in spokes})
+
+    # --- hierarchies -------------------------------------------------------------------
+
+    def _item_upserted(self, event: HubItemUpserted) -> _Effect:
+        tree = self.state.hierarchies.list_for_upsert(event.list)
+        change = tree.upsert(event.item, event.parent, event.name)
+        if change is ItemChange.CREATED:
+            return _Effect(self._users_granted(event.list, event.item))
+        if change is ItemChange.MOVED:
+            pairs: set[Pair] = set()
+            for code in tree.subtree(event.item):
+                pairs.update(self.state.holders.of_item(event.list, code))
+            return _Effect(pairs)
+        return _Effect()
+
+    def _item_deleted(self, event: HubItemDeleted) -> _Effect:
+        st = self.state
+        tree = st.hierarchies.get(event.list)
+        if tree is None:
+            raise InvalidInput(
+                "list",
+                f"{event.list!r} is not a known hub list",
+                "name a hub list that items were published to",
+            )
+        tree.delete(event.item)
+        pairs = set(st.holders.of_item(event.list, event.item))
+        for user_id, spokes in st.explicit.clear_item(event.list, event.item).items():
+            pairs.update((s, user_id) for s in spokes)
+        return _Effect(pairs)
+
+    def _users_granted(self, hub_list: str, item: str) -> set[Pair]:
+        """Return the pairs an access rule grants a newly created item to."""
+        st = self.state
+        pairs: set[Pair] = set()
+        for rule in st.rules.access_rules_on(hub_list):
+            matched = st.rules.matches.users(rule.id)
+            if rule.item.attribute is None:
+                if rule.item.prefix == item:
+                    pairs.update((rule.spoke, u) for u in matched)
+                continue
+            for filler in rule.item.fillers_for(item):
+                holders = st.attributes.with_value(rule.item.attribute, scalar_key(filler))
+                pairs.update((rule.spoke, u) for u in holders if u in matched)
+        return pairs
+
+    # --- policies ----------------------------------------------------------------------
+
+    def _rule_published(self, event: RulePublished) -> _Effect:
+        rule = event.rule
+        self._check_rule(rule)
+        st = self.state
+        return _Effect(st.rules.publish(rule, st.attributes, st.users))
+
+    def _rule_withdrawn(self, event: RuleWithdrawn) -> _Effect:
+        return _Effect(self.state.rules.withdraw(event.rule_id))
+
+    def _check_rule(self, rule: AccessRule | RoleRule | QualifiedUser) -> None:
+        spokes = rule.spokes if isinstance(rule, QualifiedUser) else (rule.spoke,)
+        for spoke_id in spokes:
+            if spoke_id not in self.state.spokes:
+                known = ", ".join(sorted(self.state.spokes))
+                raise InvalidInput(
+                    "spoke" if not isinstance(rule, QualifiedUser) else "spokes",
+                    f"rule {rule.id!r} names unknown spoke {spoke_id!r}",
+                    f"name a configured spoke ({known}) or add the spoke to the configuration",
+                )
+        if isinstance(rule, AccessRule) and not self.state.spokes[rule.spoke].uses(rule.list):
+            lists = ", ".join(self.state.spokes[rule.spoke].hub_lists)
+            raise InvalidInput(
+                "list",
+                f"spoke {rule.spoke!r} does not use hub list {rule.list!r}",
+                f"name one of the spoke's lists ({lists}) or map the list in the configuration",
+            )
+
+    # --- commands ----------------------------------------------------------------------
+
+    def _context(self, actor: str) -> cmd.Context:
+        st = self.state
+        return cmd.Context(st.spokes, st.users, st.hierarchies, st.rules.scopes(actor))
+
+    def _set_access(self, command: SetAccess) -> _Effect:
+        reason = cmd.judge_set(command, self._context(command.actor))
+        if reason:
+            return _Effect(decisions=[cmd.Decision(command.command_id, False, reason)])
+        key = (command.spoke, command.list, command.item)
+        grant = None
+        if command.level is not Level.NONE:
+            grant = ExplicitGrant(command.level, command.actor, command.command_id)
+        self.state.explicit.put(command.user, key, grant)
+        return _Effect({(command.spoke, command.user)}, [cmd.Decision(command.command_id, True)])
+
+    def _copy_access(self, command: CopyAccess) -> _Effect:
+        st = self.state
+        ctx = self._context(command.actor)
+        reason, scopes = cmd.judge_copy(command, ctx)
+        if reason:
+            return _Effect(decisions=[cmd.Decision(command.command_id, False, reason)])
+        spoke = st.spokes[command.spoke]
+        lists = set(spoke.hub_lists if command.lists is None else command.lists)
+        current = st.explicit.of(command.user)
+        if command.mode == "replace":
+            for key in [k for k in current if k[0] == spoke.id and k[1] in lists]:
+                if cmd.covers(scopes, spoke, key[1], key[2], st.hierarchies):
+                    st.explicit.put(command.user, key, None)
+        skipped = []
+        source_access = st.access_of(spoke.id, command.source)
+        for (hub_list, item), level in cmd.grants_to_copy(command, source_access, spoke):
+            if not cmd.covers(scopes, spoke, hub_list, item, st.hierarchies):
+                skipped.append(cmd.Skipped(hub_list, item, level, cmd.OUTSIDE_SCOPE))
+                continue
+            key = (spoke.id, hub_list, item)
+            existing = st.explicit.of(command.user).get(key)
+            if existing is None or existing.level < level:
+                grant = ExplicitGrant(level, command.actor, command.command_id)
+                st.explicit.put(command.user, key, grant)
+        decision = cmd.Decision(command.command_id, True, None, tuple(skipped))
+        return _Effect({(spoke.id, command.user)}, [decision])
+
+
+Handler = Callable[[Engine, Any], _Effect]
+
+HANDLERS: dict[type, Handler] = {
+    UserCreated: Engine._user_created,
+    UserReplaced: Engine._user_replaced,
+    UserPatched: Engine._user_patched,
+    UserDeleted: Engine._user_deleted,
+    UserActivated: Engine._user_activated,
+    UserDeactivated: Engine._user_activated,
+    IdentityAttributesChanged: Engine._identity_changed,
+    HubItemUpserted: Engine._item_upserted,
+    HubItemDeleted: Engine._item_deleted,
+    RulePublished: Engine._rule_published,
+    RuleWithdrawn: Engine._rule_withdrawn,
+    SetAccess: Engine._set_access,
+    CopyAccess: Engine._copy_access,
+}
+"""The core's table of contents: each input type and the handler that applies it."""
+
+
+def access_of(engine: Engine, spoke_id: str, user_id: str) -> UserAccess:
+    """Return a user's current access in a spoke."""
+    return engine.state.access_of(spoke_id, user_id)

@@ -1,0 +1,155 @@
+"""Indexes that keep work per event proportional to what it changes.
+
+Invariants: `AttributeIndex` maps every (name, value) a user holds to that user, so a
+predicate finds its candidates without a scan; `RuleMatches` holds, in both directions, which
+users each access or role rule's predicate matches; `Holders` maps each (list, item) to the
+(spoke, user) pairs holding an own level on it, so a move or delete visits only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from uam_events.core.rules import Equals, Exists, OneOf, Predicate
+from uam_events.core.values import AttrValue, ScalarKey, attr_scalars, scalar_key
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class AttributeIndex:
+    """Users by attribute name and by (name, value)."""
+
+    users: set[str] = field(default_factory=set)
+    by_name: dict[str, set[str]] = field(default_factory=dict)
+    by_value: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
+
+    def update(
+        self, user_id: str, old: Mapping[str, AttrValue], new: Mapping[str, AttrValue]
+    ) -> set[str]:
+        """Re-index one user's changed names; return the names whose value changed."""
+        self.users.add(user_id)
+        changed = {n for n in old.keys() | new.keys() if old.get(n) != new.get(n)}
+        for name in changed:
+            before, after = old.get(name), new.get(name)
+            if before is not None:
+                self._drop(user_id, name, before)
+            if after is not None:
+                self._add(user_id, name, after)
+        return changed
+
+    def with_name(self, name: str) -> Iterable[str]:
+        """Return the users holding `name`."""
+        return self.by_name.get(name, _EMPTY)
+
+    def with_value(self, name: str, key: ScalarKey) -> Iterable[str]:
+        """Return the users whose `name` equals or contains the scalar with this key."""
+        return self.by_value.get((name, key), _EMPTY)
+
+    def candidates(self, predicate: Predicate) -> Iterable[str]:
+        """Return a superset of the users matching `predicate`, as small as one clause allows."""
+        best: Iterable[str] | None = None
+        best_size = -1
+        for clause in predicate.clauses:
+            found: Iterable[str]
+            if isinstance(clause, Equals):
+                found = self.with_value(clause.attribute, scalar_key(clause.value))
+            elif isinstance(clause, OneOf):
+                found = set().union(
+                    *(self.with_value(clause.attribute, scalar_key(v)) for v in clause.values)
+                )
+            elif isinstance(clause, Exists) and clause.present:
+                found = self.with_name(clause.attribute)
+            else:
+                continue
+            size = len(found)  # type: ignore[arg-type]
+            if best is None or size < best_size:
+                best, best_size = found, size
+        return self.users if best is None else best
+
+    def _add(self, user_id: str, name: str, value: AttrValue) -> None:
+        self.by_name.setdefault(name, set()).add(user_id)
+        for scalar in attr_scalars(value):
+            self.by_value.setdefault((name, scalar_key(scalar)), set()).add(user_id)
+
+    def _drop(self, user_id: str, name: str, value: AttrValue) -> None:
+        _discard(self.by_name, name, user_id)
+        for scalar in attr_scalars(value):
+            _discard(self.by_value, (name, scalar_key(scalar)), user_id)
+
+
+@dataclass(slots=True)
+class RuleMatches:
+    """Which users each rule's predicate matches, and which rules match each user."""
+
+    users_of: dict[str, set[str]] = field(default_factory=dict)
+    rules_of: dict[str, set[str]] = field(default_factory=dict)
+
+    def record(self, rule_id: str, user_id: str, matched: bool) -> bool:
+        """Record whether a rule matches a user; return True when that changed."""
+        users = self.users_of.setdefault(rule_id, set())
+        if matched == (user_id in users):
+            return False
+        if matched:
+            users.add(user_id)
+            self.rules_of.setdefault(user_id, set()).add(rule_id)
+        else:
+            users.discard(user_id)
+            _discard(self.rules_of, user_id, rule_id)
+        return True
+
+    def users(self, rule_id: str) -> Iterable[str]:
+        """Return the users a rule matches."""
+        return self.users_of.get(rule_id, _EMPTY)
+
+    def rules(self, user_id: str) -> Iterable[str]:
+        """Return the rules matching a user."""
+        return self.rules_of.get(user_id, _EMPTY)
+
+    def forget_rule(self, rule_id: str) -> set[str]:
+        """Drop a rule; return the users it matched."""
+        users = self.users_of.pop(rule_id, set())
+        for user_id in users:
+            _discard(self.rules_of, user_id, rule_id)
+        return users
+
+
+HolderKey = tuple[str, str]
+"""(hub list, item code)."""
+
+
+@dataclass(slots=True)
+class Holders:
+    """(spoke, user) pairs holding an own level on each (list, item)."""
+
+    of: dict[HolderKey, set[tuple[str, str]]] = field(default_factory=dict)
+
+    def replace(
+        self,
+        pair: tuple[str, str],
+        old: Iterable[HolderKey],
+        new: Iterable[HolderKey],
+    ) -> None:
+        """Move a (spoke, user) pair from its old own items to its new ones."""
+        old_set, new_set = set(old), set(new)
+        for key in old_set - new_set:
+            _discard(self.of, key, pair)
+        for key in new_set - old_set:
+            self.of.setdefault(key, set()).add(pair)
+
+    def of_item(self, hub_list: str, item: str) -> Iterable[tuple[str, str]]:
+        """Return the pairs holding an own level on one item."""
+        return self.of.get((hub_list, item), ())
+
+
+def _discard(index: dict[K, set[V]], key: K, member: V) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(member)
+        if not members:
+            del index[key]

@@ -1,0 +1,229 @@
+"""The embedded engine: `uam replay` runs the workers' core in one process, with no broker.
+
+Composition root of the one-partition case: it reads replay lines in file order, decodes each
+into core inputs, applies them, streams deltas, audit decisions and dead letters to files, and
+writes the end-of-run snapshot. Same inputs, same bytes out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from uam_events.core.engine import Engine
+from uam_events.core.values import JsonObject
+from uam_events.deadletter import dead_letter
+from uam_events.errors import InputError, MalformedInput, ReplayError
+from uam_events.inputs import INPUT_TOPICS, Record, decode_record
+from uam_events.settings import Settings
+from uam_events.snapshot import write_snapshot
+
+EPOCH = "1970-01-01T00:00:00Z"
+Progress = Callable[[int], None]
+"""Called with the number of bytes read so far."""
+
+
+@dataclass(slots=True)
+class ReplaySummary:
+    """Counts of one replay run."""
+
+    lines: int = 0
+    inputs: int = 0
+    deltas: int = 0
+    decisions: int = 0
+    dead_letters: int = 0
+    deltas_by_spoke: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Line:
+    number: int
+    record: Record
+    at: str
+
+
+class _Sinks:
+    """The streamed output files."""
+
+    def __init__(self, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.deltas = (out / "deltas.jsonl").open("w", encoding="utf-8", newline="\n")
+        self.audit = (out / "audit.jsonl").open("w", encoding="utf-8", newline="\n")
+        self.dlq = (out / "dlq.jsonl").open("w", encoding="utf-8", newline="\n")
+
+    def close(self) -> None:
+        for handle in (self.deltas, self.audit, self.dlq):
+            handle.close()
+
+
+def _write(handle: IO[str], record: JsonObject) -> None:
+    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class Replay:
+    """One replay over a configuration: feed it lines, then write the snapshot."""
+
+    def __init__(self, settings: Settings, out: Path) -> None:
+        self.settings = settings
+        self.out = out
+        self.engine = Engine(settings.core_spokes())
+        self.summary = ReplaySummary()
+        self.last_at: dict[tuple[str, str], str] = {}
+        self.clock = EPOCH
+        self._key = settings.verification_key()
+        self._sinks = _Sinks(out)
+
+    def run(self, lines: Iterator[bytes], progress: Progress | None = None) -> ReplaySummary:
+        """Process every line in order, then write the snapshot files."""
+        read = 0
+        try:
+            for number, raw in enumerate(lines, start=1):
+                read += len(raw)
+                self.feed(number, raw)
+                if progress is not None and number % 1000 == 0:
+                    progress(read)
+        finally:
+            self._sinks.close()
+        if progress is not None:
+            progress(read)
+        return self.summary
+
+    def finish(self, *, effective: bool) -> None:
+        """Write grants, roles, users, state, hierarchy, imports (and effective levels)."""
+        write_snapshot(
+            self.engine.state,
+            self.out,
+            last_at=self.last_at,
+            integration_user=self.settings.anaplan.auth.user,
+            effective=effective,
+        )
+
+    def feed(self, number: int, raw: bytes) -> None:
+        """Process one replay line (1-based `number`)."""
+        self.summary.lines += 1
+        if not raw.strip():
+            return
+        try:
+            line = self._parse(number, raw)
+        except InputError as error:
+            self._dead_letter(None, number, None, raw, error)
+            return
+        try:
+            inputs = decode_record(line.record, self._key)
+            for event in inputs:
+                outcome = self.engine.apply(event, line.at)
+                self.summary.inputs += 1
+                for delta in outcome.deltas:
+                    _write(self._sinks.deltas, delta.to_json())
+                    self.last_at[(delta.spoke, delta.user_id)] = delta.at
+                    by_spoke = self.summary.deltas_by_spoke
+                    by_spoke[delta.spoke] = by_spoke.get(delta.spoke, 0) + 1
+                self.summary.deltas += len(outcome.deltas)
+                for decision in outcome.decisions:
+                    _write(self._sinks.audit, decision.to_json())
+                self.summary.decisions += len(outcome.decisions)
+        except InputError as error:
+            self._dead_letter(line.record.topic, number, line.record.key, line.record.value, error)
+            command_id = getattr(error, "command_id", None)
+            if command_id is not None:
+                rejection = {
+                    "command_id": command_id,
+                    "decision": "rejected",
+                    "reason": error.reason,
+                    "skipped": [],
+                }
+                _write(self._sinks.audit, rejection)
+                self.summary.decisions += 1
+
+    def _parse(self, number: int, raw: bytes) -> _Line:
+        try:
+            line = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise MalformedInput(
+                f"line {number}", f"not JSON ({error})", "write one JSON object per line"
+            ) from None
+        if not isinstance(line, dict):
+            raise MalformedInput(f"line {number}", "not a JSON object", "write a JSON object")
+        topic = line.get("topic")
+        if topic not in INPUT_TOPICS:
+            problem = "has no topic" if topic is None else f"names unknown topic {topic!r}"
+            raise MalformedInput("topic", problem, f"use one of {', '.join(INPUT_TOPICS)}")
+        key = line.get("key")
+        if key is not None and not isinstance(key, str):
+            key = json.dumps(key)
+        if isinstance(line.get("timestamp"), str):
+            self.clock = line["timestamp"]
+        record = Record(topic, key, _value_bytes(line), _headers(line))
+        return _Line(number, record, self.clock)
+
+    def _dead_letter(
+        self,
+        topic: str | None,
+        number: int,
+        key: str | None,
+        value: bytes | None,
+        error: InputError,
+    ) -> None:
+        full_topic = self.settings.topic(topic) if topic in INPUT_TOPICS and topic else topic
+        record = dead_letter(
+            topic=full_topic,
+            partition=None,
+            offset=number,
+            key=key,
+            value=value,
+            error=error.reason,
+            at=self.clock,
+        )
+        _write(self._sinks.dlq, record)
+        self.summary.dead_letters += 1
+
+
+def _value_bytes(line: dict[str, object]) -> bytes | None:
+    if "value_b64" in line:
+        encoded = line["value_b64"]
+        if not isinstance(encoded, str):
+            raise MalformedInput("value_b64", "not a string", "write the bytes base64-encoded")
+        try:
+            return base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise MalformedInput(
+                "value_b64", "not valid base64", "encode the raw bytes with standard base64"
+            ) from None
+    value = line.get("value")
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def _headers(line: dict[str, object]) -> dict[str, bytes] | None:
+    headers = line.get("headers")
+    if headers is None:
+        return None
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise MalformedInput("headers", "not an object of strings", 'write {"ce_type": "..."}')
+    return {str(k): str(v).encode("utf-8") for k, v in headers.items()}
+
+
+def replay_file(
+    events: Path,
+    settings: Settings,
+    out: Path,
+    *,
+    effective: bool = False,
+    progress: Progress | None = None,
+) -> ReplaySummary:
+    """Replay an events file into `out` and write every file of DESIGN section 7."""
+    try:
+        handle = events.open("rb")
+    except OSError as error:
+        raise ReplayError(f"cannot read events file {events}: {error.strerror}") from None
+    with handle:
+        replay = Replay(settings, out)
+        summary = replay.run(iter(handle), progress)
+    replay.finish(effective=effective)
+    return summary
