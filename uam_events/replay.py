@@ -216,14 +216,49 @@ def replay_file(
     *,
     effective: bool = False,
     progress: Progress | None = None,
-) -> ReplaySummary:
-    """Replay an events file into `out` and write every file of DESIGN section 7."""
+) -> Replay:
+    """Replay an events file into `out`, write every file of DESIGN section 7, return the run."""
     try:
         handle = events.open("rb")
     except OSError as error:
         raise ReplayError(f"cannot read events file {events}: {error.strerror}") from None
     with handle:
         replay = Replay(settings, out)
-        summary = replay.run(iter(handle), progress)
+        replay.run(iter(handle), progress)
     replay.finish(effective=effective)
-    return summary
+    return replay
+
+
+@dataclass(frozen=True, slots=True)
+class SpokeSummary:
+    """What one spoke ends up with after a replay."""
+
+    spoke: str
+    members: int
+    active: int
+    grants: int
+    roles: dict[str, int]
+    deltas: int
+
+
+def summarize(replay: Replay) -> list[SpokeSummary]:
+    """Return per-spoke counts of members, active members, grants, roles and deltas."""
+    state = replay.engine.state
+    summaries = []
+    for spoke_id in sorted(state.spokes):
+        accesses = [a for (s, _), a in state.access.items() if s == spoke_id and a.member]
+        roles: dict[str, int] = {}
+        for access in accesses:
+            if access.role is not None:
+                roles[access.role] = roles.get(access.role, 0) + 1
+        summaries.append(
+            SpokeSummary(
+                spoke=spoke_id,
+                members=len(accesses),
+                active=sum(1 for a in accesses if a.role != state.spokes[spoke_id].no_access_role),
+                grants=sum(len(a.grants) for a in accesses),
+                roles=dict(sorted(roles.items())),
+                deltas=replay.summary.deltas_by_spoke.get(spoke_id, 0),
+            )
+        )
+    return summaries

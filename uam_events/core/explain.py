@@ -48,3 +48,42 @@ def effective_levels(grants: Mapping[GrantKey, Grant], tree: HubList) -> dict[st
             if levels.get(descendant, Level.NONE) < grant.level:
                 levels[descendant] = grant.level
     return levels
+
+
+@dataclass(frozen=True, slots=True)
+class ListComparison:
+    """Two users' access on one list: identical, partial (one dominates) or conflict."""
+
+    list: str
+    status: str
+    differences: tuple[tuple[str, Level, Level], ...]
+    """(item, source's grant level, target's grant level) where the grants differ."""
+
+
+def compare_access(
+    source: Mapping[GrantKey, Grant], target: Mapping[GrantKey, Grant], tree: HubList
+) -> ListComparison:
+    """Compare two users' effective access on a list; list the grants that differ.
+
+    Identical: same effective level everywhere. Partial: one user's level is at least the
+    other's on every item. Conflict: each holds something the other lacks.
+    """
+    mine, theirs = effective_levels(source, tree), effective_levels(target, tree)
+    items = mine.keys() | theirs.keys()
+    source_more = any(mine.get(i, Level.NONE) > theirs.get(i, Level.NONE) for i in items)
+    target_more = any(theirs.get(i, Level.NONE) > mine.get(i, Level.NONE) for i in items)
+    status = "conflict" if source_more and target_more else "partial"
+    if not source_more and not target_more:
+        status = "identical"
+    keys = {k for k in source.keys() | target.keys() if k[0] == tree.name}
+    differences = tuple(
+        (item, _level(source, (lst, item)), _level(target, (lst, item)))
+        for lst, item in sorted(keys)
+        if _level(source, (lst, item)) != _level(target, (lst, item))
+    )
+    return ListComparison(tree.name, status, differences)
+
+
+def _level(grants: Mapping[GrantKey, Grant], key: GrantKey) -> Level:
+    grant = grants.get(key)
+    return grant.level if grant else Level.NONE

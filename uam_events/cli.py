@@ -1,0 +1,153 @@
+"""The `uam` command line: replay, config check, explain, compare, generate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from uam_events.errors import ConfigError, UamError
+
+app = typer.Typer(help="uam-events: stream user access into Anaplan models.", no_args_is_help=True)
+config_app = typer.Typer(help="Check configuration files.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+err = Console(stderr=True)
+out = Console()
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The YAML configuration.")]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="A replay output folder.")]
+PROGRESS_MIN_BYTES = 1 << 20
+
+
+def _fail(error: UamError) -> None:
+    err.print(f"[bold red]error:[/] {error}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def replay(
+    events: Annotated[Path, typer.Argument(help="A replay-format JSONL file.")],
+    config: ConfigOption,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write the files.")],
+    effective: Annotated[bool, typer.Option(help="Also write effective.csv.")] = False,
+) -> None:
+    """Run the core over an events file with no broker; write deltas, grants, roles, ..."""
+    from uam_events.replay import replay_file, summarize
+    from uam_events.settings import load_settings
+
+    try:
+        settings = load_settings(config)
+        size = events.stat().st_size if events.is_file() else 0
+        show = size >= PROGRESS_MIN_BYTES and err.is_terminal
+        columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, disable=not show) as bar:
+            task = bar.add_task("replay", total=size)
+            run = replay_file(
+                events,
+                settings,
+                out_dir,
+                effective=effective,
+                progress=lambda read: bar.update(task, completed=read),
+            )
+    except UamError as error:
+        _fail(error)
+        return
+    s = run.summary
+    out.print(
+        f"{s.lines} lines, {s.inputs} inputs applied, {s.deltas} deltas, "
+        f"{s.decisions} command decisions, {s.dead_letters} dead letters -> {out_dir}",
+        highlight=False,
+    )
+    table = Table("spoke", "members", "active", "grants", "roles", "deltas")
+    for row in summarize(run):
+        roles = ", ".join(f"{name} {count}" for name, count in row.roles.items())
+        table.add_row(
+            row.spoke, str(row.members), str(row.active), str(row.grants), roles, str(row.deltas)
+        )
+    out.print(table)
+
+
+@config_app.command("check")
+def config_check(file: Annotated[Path, typer.Argument(help="The YAML configuration.")]) -> None:
+    """Report every error of a configuration file, with its path and the fix."""
+    from uam_events.settings import check_config
+
+    problems = check_config(file)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]✗[/] {problem}", highlight=False)
+        raise typer.Exit(code=1)
+    out.print(f"[green]✓[/] {file} is valid", highlight=False)
+
+
+@app.command()
+def explain(
+    user: Annotated[str, typer.Argument(help="The user key.")],
+    spoke: Annotated[str, typer.Option(help="The spoke id.")],
+    out_dir: OutOption = Path("out"),
+    item: Annotated[str | None, typer.Option(help="LIST/ITEM: explain one item.")] = None,
+) -> None:
+    """Say why a user holds each grant and role in a spoke, or where an item's level comes from."""
+    from uam_events.diagnostics import ReplayOutput, render_item, render_view
+
+    try:
+        output = ReplayOutput(out_dir)
+        if item is None:
+            out.print(render_view(output.view(spoke, user)), highlight=False)
+            return
+        hub_list, _, code = item.partition("/")
+        if not code:
+            _fail(ConfigError([f"--item {item!r}: write LIST/ITEM, e.g. Products/LAPTOP"]))
+        out.print(render_item(output.explain(spoke, user, hub_list, code)), highlight=False)
+    except UamError as error:
+        _fail(error)
+
+
+@app.command()
+def compare(
+    source: Annotated[str, typer.Argument(help="The first user key.")],
+    target: Annotated[str, typer.Argument(help="The second user key.")],
+    spoke: Annotated[str, typer.Option(help="The spoke id.")],
+    out_dir: OutOption = Path("out"),
+) -> None:
+    """Compare two users' access in a spoke: identical, partial or conflict, per list."""
+    from uam_events.diagnostics import ReplayOutput, render_comparison
+
+    try:
+        comparisons = ReplayOutput(out_dir).compare(spoke, source, target)
+    except UamError as error:
+        _fail(error)
+        return
+    out.print(render_comparison(source, target, comparisons), highlight=False)
+
+
+@app.command()
+def generate(
+    config_out: Annotated[Path, typer.Option("--config-out", help="Where to write the YAML.")],
+    events_out: Annotated[Path, typer.Option("--events-out", help="Where to write the JSONL.")],
+    users: Annotated[int, typer.Option(help="How many users (everything scales).")] = 10_000,
+    seed: Annotated[int, typer.Option(help="The random seed.")] = 1,
+    changes: Annotated[bool, typer.Option(help="Append the stream of changes.")] = True,
+) -> None:
+    """Write a seeded, realistic enterprise (config and events) in replay format."""
+    from uam_events.generate import EnterpriseShape, write_enterprise
+
+    default = EnterpriseShape()
+    shape = default if users == default.users else EnterpriseShape.scaled(users)
+    write_enterprise(shape, seed, config_out, events_out, include_changes=changes)
+    out.print(f"wrote {config_out} and {events_out} ({users} users, seed {seed})")
+
+
+def main() -> None:
+    """Run the CLI."""
+    app(prog_name="uam")
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
