@@ -160,7 +160,7 @@ class Engine:
         change(user)
         st.users[user_id] = user
         changed = st.attributes.update(user_id, old_attributes, user.attributes)
-        spokes = st.rules.rematch(user, None if is_new else changed)
+        spokes = st.rules.rematch(user, old_attributes, None if is_new else changed)
         if before != (user.workspaces, user.active, user.deleted, user.email):
             spokes |= {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
             spokes |= st.member_spokes(user)

@@ -1,18 +1,23 @@
-"""The rule book: every published rule, indexed by the attributes and lists it reads.
+"""The rule book: every published rule, indexed by the attribute values and lists it reads.
 
-Invariants: `matches` holds exactly the users each access and role rule's predicate matches;
-a user's change re-evaluates only the rules reading a changed attribute, and a rule's change
-evaluates only the users the attribute index offers as candidates.
+Invariants: `matches` holds exactly the users each access and role rule's predicate matches.
+A clause's truth can only flip when a value it tests enters or leaves the user's values (or the
+attribute appears or disappears), so a user's change re-evaluates only the rules indexed under
+those values; a rule's change evaluates only the users the attribute index offers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from uam_events.core.indexes import AttributeIndex, RuleMatches
-from uam_events.core.rules import AccessRule, QualifiedUser, RoleRule, Rule
+from uam_events.core.rules import AccessRule, Equals, Exists, OneOf, QualifiedUser, RoleRule, Rule
 from uam_events.core.users import UserRecord
+from uam_events.core.values import AttrValue, ScalarKey, attr_scalars, scalar_key
+
+K = TypeVar("K")
 
 Pair = tuple[str, str]
 """(spoke id, user id): the unit of resolution."""
@@ -25,7 +30,9 @@ class RuleBook:
     """Rules by id, with the indexes that find who they touch."""
 
     rules: dict[str, Rule] = field(default_factory=dict)
-    reading: dict[str, set[str]] = field(default_factory=dict)
+    testing_value: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
+    testing_presence: dict[str, set[str]] = field(default_factory=dict)
+    templating: dict[str, set[str]] = field(default_factory=dict)
     on_list: dict[str, set[str]] = field(default_factory=dict)
     scopes_of: dict[str, set[str]] = field(default_factory=dict)
     matches: RuleMatches = field(default_factory=RuleMatches)
@@ -65,8 +72,8 @@ class RuleBook:
         if isinstance(rule, QualifiedUser):
             self.scopes_of.setdefault(rule.user, set()).add(rule.id)
             return touched
-        for name in rule.attributes:
-            self.reading.setdefault(name, set()).add(rule.id)
+        for found_under, key in self._index_keys(rule):
+            found_under.setdefault(key, set()).add(rule.id)
         if isinstance(rule, AccessRule):
             self.on_list.setdefault(rule.list, set()).add(rule.id)
         for user_id in index.candidates(rule.when):
@@ -83,24 +90,30 @@ class RuleBook:
         if isinstance(rule, QualifiedUser):
             _discard(self.scopes_of, rule.user, rule_id)
             return set()
-        for name in rule.attributes:
-            _discard(self.reading, name, rule_id)
+        for found_under, key in self._index_keys(rule):
+            _discard(found_under, key, rule_id)
         if isinstance(rule, AccessRule):
             _discard(self.on_list, rule.list, rule_id)
         return {(rule.spoke, u) for u in self.matches.forget_rule(rule_id)}
 
-    def rematch(self, user: UserRecord, changed: Iterable[str] | None) -> set[str]:
-        """Re-evaluate the rules reading `changed` names (None: all) for a user.
+    def rematch(
+        self,
+        user: UserRecord,
+        old: Mapping[str, AttrValue],
+        changed: Iterable[str] | None,
+    ) -> set[str]:
+        """Re-evaluate the rules a change of `changed` names (None: every rule) can flip.
 
         Return the spokes of every re-evaluated rule that matches the user before or after,
-        since a template's item may have changed even where the match did not.
+        and of every matching rule whose item template reads a changed name.
         """
         if changed is None:
-            rule_ids: Iterable[str] = self.rules
+            candidates: Iterable[str] = list(self.rules)
+            templated: set[str] = set()
         else:
-            rule_ids = set().union(*(self.reading.get(n, ()) for n in changed))
+            candidates, templated = self._affected(old, user.attributes, changed)
         spokes: set[str] = set()
-        for rule_id in rule_ids:
+        for rule_id in candidates:
             rule = self.rules[rule_id]
             if isinstance(rule, QualifiedUser):
                 continue
@@ -110,10 +123,45 @@ class RuleBook:
                 spokes.add(rule.spoke)
             if matched != was:
                 self.matches.record(rule_id, user.id, matched)
+        for rule_id in templated:
+            if user.id in self.matches.users(rule_id):
+                spokes.add(self.rules[rule_id].spoke)  # type: ignore[union-attr]
         return spokes
 
+    def _index_keys(self, rule: MatchedRule) -> Iterator[tuple[dict[Any, set[str]], Any]]:
+        """Yield (index, key) pairs under which a rule is found."""
+        for clause in rule.when.clauses:
+            if isinstance(clause, Equals):
+                yield self.testing_value, (clause.attribute, scalar_key(clause.value))
+            elif isinstance(clause, OneOf):
+                for value in clause.values:
+                    yield self.testing_value, (clause.attribute, scalar_key(value))
+            elif isinstance(clause, Exists):
+                yield self.testing_presence, clause.attribute
+        if isinstance(rule, AccessRule) and rule.item.attribute is not None:
+            yield self.templating, rule.item.attribute
 
-def _discard(index: dict[str, set[str]], key: str, member: str) -> None:
+    def _affected(
+        self, old: Mapping[str, AttrValue], new: Mapping[str, AttrValue], changed: Iterable[str]
+    ) -> tuple[set[str], set[str]]:
+        candidates: set[str] = set()
+        templated: set[str] = set()
+        for name in changed:
+            before, after = old.get(name), new.get(name)
+            flipped = _keys(before) ^ _keys(after)
+            for key in flipped:
+                candidates.update(self.testing_value.get((name, key), ()))
+            if (before is None) != (after is None):
+                candidates.update(self.testing_presence.get(name, ()))
+            templated.update(self.templating.get(name, ()))
+        return candidates, templated
+
+
+def _keys(value: AttrValue | None) -> set[ScalarKey]:
+    return set() if value is None else {scalar_key(s) for s in attr_scalars(value)}
+
+
+def _discard(index: dict[K, set[str]], key: K, member: str) -> None:
     members = index.get(key)
     if members is not None:
         members.discard(member)
