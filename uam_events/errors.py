@@ -3,6 +3,7 @@
     UamError                      anything this package raises on purpose
     ├── InputError                an input record is wrong; it goes to the dead-letter topic
     │   ├── MalformedInput        it cannot be read: not JSON, wrong shape, unknown op or type
+    │   │   └── MalformedCommand  a command that cannot be read but names its command_id
     │   └── InvalidInput          it reads, but breaks a rule: cycle, unknown parent, unknown id
     ├── ConfigError               the configuration file or environment is wrong: fix and restart
     └── ReplayError               a replay cannot run: unreadable events file or output folder
@@ -51,3 +52,15 @@ class ConfigError(UamError):
 
 class ReplayError(UamError):
     """A replay cannot run: the events file or the output folder is unusable."""
+
+
+class MalformedCommand(MalformedInput):
+    """A command that cannot be read but whose `command_id` can.
+
+    It is dead-lettered and also audited as rejected, so the sender learns what became of it
+    (DESIGN section 9).
+    """
+
+    def __init__(self, field: str, problem: str, fix: str, command_id: str) -> None:
+        self.command_id = command_id
+        super().__init__(field, problem, fix)

@@ -39,7 +39,7 @@ def test_the_dead_letter_count_is_the_expected_one(replayed: Path) -> None:
     expected = int((VENDORED_EXAMPLE / "expected" / "dlq_count.txt").read_text().strip())
     assert len(lines) == expected
     records = [json.loads(line) for line in lines]
-    assert [r["offset"] for r in records] == [30, 33, 34]
+    assert [r["offset"] for r in records] == [31, 33, 34]
     assert all(r["value_b64"] and r["error"] and "fix:" in r["error"] for r in records)
     assert records[0]["topic"] == "uam.hub.hierarchies"
 
