@@ -1,51 +1,50 @@
 """A user's stored SCIM resource: PatchOp application (RFC 7644 3.5.2) and the profile it yields.
 
 Invariant: `apply_patch` is all or nothing; it returns a new resource or raises InputError and
-leaves its argument untouched.
+leaves its argument untouched. After every operation the resource keeps a userName and an
+`active` that is a boolean or absent. How one operation changes a resource is `scim_patch`.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Literal
 
-from uam_events.core.values import AttrValue, JsonObject, JsonValue
+from uam_events.core.scim_filter import Comparison, Filter, Logical, Negation, member
+from uam_events.core.scim_patch import CORE_USER_URN, MULTI_VALUED, apply_operation, find_key
+from uam_events.core.values import AttrValue, JsonObject, JsonValue, attr_value
+from uam_events.errors import InvalidInput
+
+__all__ = [
+    "CORE_USER_URN",
+    "ENTERPRISE_URN",
+    "MULTI_VALUED",
+    "AttributePath",
+    "Comparison",
+    "Filter",
+    "Logical",
+    "Negation",
+    "PatchOperation",
+    "UserProfile",
+    "apply_patch",
+    "coerce_active",
+    "profile_from_resource",
+]
 
 ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-CORE_USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """`attr op value` in a SCIM filter; op is one of eq ne co sw ew gt ge lt le, or pr."""
-
-    attribute: str
-    op: str
-    value: JsonValue = None
-
-
-@dataclass(frozen=True, slots=True)
-class Logical:
-    """`left and right` / `left or right`."""
-
-    op: Literal["and", "or"]
-    left: Filter
-    right: Filter
-
-
-@dataclass(frozen=True, slots=True)
-class Negation:
-    """`not (inner)`."""
-
-    inner: Filter
-
-
-Filter = Comparison | Logical | Negation
+PROFILE_CORE = ("userName", "displayName", "title", "userType")
+PROFILE_NAME = ("givenName", "familyName")
+PROFILE_ENTERPRISE = ("employeeNumber", "costCenter", "organization", "division", "department")
 
 
 @dataclass(frozen=True, slots=True)
 class AttributePath:
-    """A parsed PATCH path: `[schema:]attribute[[filter]][.sub_attribute]`."""
+    """A parsed PATCH path: `[schema:]attribute[[filter]][.sub_attribute]`.
+
+    `schema` is None for core attributes; an extension attribute names its schema URN.
+    """
 
     attribute: str
     schema: str | None = None
@@ -72,11 +71,97 @@ class UserProfile:
     attributes: dict[str, AttrValue]
 
 
+def coerce_active(raw: JsonValue) -> bool | None:
+    """Return `active` as a bool, reading "True"/"False" in any case (Entra ID); else None."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    return None
+
+
 def apply_patch(resource: JsonObject, operations: tuple[PatchOperation, ...]) -> JsonObject:
     """Return `resource` with every operation applied, or raise InputError naming the bad one."""
-    raise NotImplementedError
+    result = copy.deepcopy(resource)
+    for index, operation in enumerate(operations):
+        field = f"Operations[{index}]"
+        had_user_name = _user_name(result) is not None
+        apply_operation(result, operation, field)
+        _check(result, operation, field, had_user_name)
+    return result
 
 
 def profile_from_resource(resource: JsonObject) -> UserProfile:
     """Return the profile a stored SCIM User resource yields (a missing `active` is inactive)."""
-    raise NotImplementedError
+    attributes: dict[str, JsonValue] = {name: member(resource, name) for name in PROFILE_CORE}
+    attributes["email"] = _email(member(resource, "emails"))
+    name = member(resource, "name")
+    if isinstance(name, dict):
+        attributes.update({part: member(name, part) for part in PROFILE_NAME})
+    enterprise = member(resource, ENTERPRISE_URN)
+    if isinstance(enterprise, dict):
+        attributes.update({part: member(enterprise, part) for part in PROFILE_ENTERPRISE})
+        manager = member(enterprise, "manager")
+        attributes["manager"] = member(manager, "value") if isinstance(manager, dict) else manager
+    profile: dict[str, AttrValue] = {}
+    for key in sorted(attributes):
+        value = attr_value(attributes[key])
+        if value is not None:
+            profile[key] = value
+    return UserProfile(
+        user_name=_user_name(resource),
+        active=member(resource, "active") is True,
+        workspaces=_workspaces(member(resource, "entitlements")),
+        attributes=profile,
+    )
+
+
+# --- checks and reading -------------------------------------------------------------------
+
+
+def _check(resource: JsonObject, operation: PatchOperation, field: str, had_name: bool) -> None:
+    """Refuse an operation that drops userName or leaves `active` not a boolean."""
+    where = f"{field}.path" if operation.path is not None else f"{field}.value"
+    if had_name and _user_name(resource) is None:
+        raise InvalidInput(
+            where,
+            "the operation removes or empties userName, which every user must keep",
+            "replace userName with the new name instead of removing it",
+        )
+    key = find_key(resource, "active")
+    if key in resource and not isinstance(resource[key], bool):
+        active = coerce_active(resource[key])
+        if active is None:
+            raise InvalidInput(
+                where, "active must be true or false", 'send a boolean (or "True"/"False")'
+            )
+        resource[key] = active
+
+
+def _user_name(resource: JsonObject) -> str | None:
+    user_name = member(resource, "userName")
+    return user_name if isinstance(user_name, str) and user_name.strip() else None
+
+
+def _email(emails: JsonValue) -> JsonValue:
+    """Return the primary email's value, else the first email's value."""
+    if not isinstance(emails, list):
+        return None
+    addresses = [e for e in emails if isinstance(e, dict) and isinstance(member(e, "value"), str)]
+    primary = [e for e in addresses if member(e, "primary") is True]
+    chosen = (primary or addresses)[:1]
+    return member(chosen[0], "value") if chosen else None
+
+
+def _workspaces(entitlements: JsonValue) -> frozenset[str]:
+    """Return the ids of entitlements of type WORKSPACE, as Anaplan's SCIM API writes them."""
+    if not isinstance(entitlements, list):
+        return frozenset()
+    return frozenset(
+        value
+        for element in entitlements
+        if isinstance(element, dict)
+        and str(member(element, "type") or "").upper() == "WORKSPACE"
+        and isinstance(value := member(element, "value"), str)
+        and value
+    )
