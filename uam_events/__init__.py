@@ -1,3 +1,3 @@
-"""uam-events: keep user access in Anaplan models correct minutes after the source of truth changes."""
+"""uam-events: keep user access in Anaplan models correct minutes after the source changes."""
 
 __version__ = "0.1.0"
