@@ -43,6 +43,8 @@ SPOKES = (
 )
 ITEMS = {"P": ("A", "B", "C", "D", "E", "F"), "G": ("W", "X", "Y", "Z")}
 USERS = ("u1", "u2", "u3", "u4")
+LATE_USERS = ("u5", "u6")
+"""Users first seen in the middle of a sequence, after rules exist."""
 DEPTS = ("Sales", "Fin")
 REGIONS = ("X", "Y", "Z", "Q")
 
@@ -78,7 +80,7 @@ def hub_deletes(draw: st.DrawFn) -> HubItemDeleted:
 @st.composite
 def user_creates(draw: st.DrawFn) -> UserCreated:
     """A SCIM create with a department and some workspaces (mostly active)."""
-    user = draw(st.sampled_from(USERS))
+    user = draw(st.sampled_from(USERS + LATE_USERS))
     workspaces = draw(st.sets(st.sampled_from(("ws1", "ws2")), min_size=1))
     resource = {
         "userName": f"{user}@example.com",
@@ -105,7 +107,8 @@ def identity_changes(draw: st.DrawFn) -> IdentityAttributesChanged:
     attributes = {n: draw(attribute_values) for n in sorted(names)}
     if "department" in attributes and attributes["department"] is not None:
         attributes["department"] = draw(st.sampled_from(DEPTS))
-    return IdentityAttributesChanged(draw(st.sampled_from(USERS)), attributes, draw(st.booleans()))
+    user = draw(st.sampled_from(USERS + LATE_USERS))
+    return IdentityAttributesChanged(user, attributes, draw(st.booleans()))
 
 
 predicates = st.lists(
@@ -239,7 +242,7 @@ SCOPE = RulePublished(
 @st.composite
 def input_sequences(draw: st.DrawFn) -> list[Input]:
     """A base tree, every user created, then up to 60 random inputs."""
-    users = [draw(user_creates()) for _ in USERS]
+    users = [draw(user_creates()) for _ in USERS]  # ids reassigned below: one create each
     users = [UserCreated(user_id, u.resource) for user_id, u in zip(USERS, users, strict=True)]
     rules = draw(st.lists(rule_publishes(), min_size=2, max_size=7))
     return [*BASE_TREE, *users, SCOPE, *rules, *draw(st.lists(inputs, max_size=60))]

@@ -83,8 +83,10 @@ def _effective_rows(state: State) -> Iterator[list[str]]:
 
 def _state_records(state: State, last_at: Mapping[Pair, str]) -> Iterator[JsonValue]:
     for (spoke_id, user_id), access in _resolved(state):
+        email = state.users[user_id].email
+        pair = (spoke_id, user_id)
         record = state_json(
-            spoke_id, user_id, state.users[user_id].email, access, last_at.get((spoke_id, user_id))
+            spoke_id, user_id, email, access, seq=state.seqs.get(pair, 0), at=last_at.get(pair)
         )
         if record is not None:
             yield record

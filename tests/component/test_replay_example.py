@@ -132,3 +132,17 @@ def test_replay_refuses_a_missing_events_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "nope.jsonl" in result.output
+
+
+def test_config_check_passes_the_example_and_names_each_error(tmp_path: Path) -> None:
+    """`uam config check` accepts the reference config and reports a bad one by path and fix."""
+    runner = CliRunner()
+    ok = runner.invoke(app, ["config", "check", str(VENDORED_EXAMPLE / "config.yaml")])
+    assert ok.exit_code == 0, ok.output
+    bad = tmp_path / "bad.yaml"
+    text = (VENDORED_EXAMPLE / "config.yaml").read_text().replace('every: "10m"', 'every: "10x"')
+    bad.write_text(text)
+    result = runner.invoke(app, ["config", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "spokes[0].schedule.every" in result.output
+    assert "fix:" in result.output

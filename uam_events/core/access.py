@@ -83,7 +83,7 @@ GrantKey = tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class UserAccess:
-    """What one user holds in one spoke: membership, role, grants, access text, and seq."""
+    """What one user holds in one spoke: membership, role, grants and access text."""
 
     member: bool = False
     role: str | None = None
@@ -91,7 +91,6 @@ class UserAccess:
     grants: dict[GrantKey, Grant] = field(default_factory=dict)
     text: str | None = None
     own_items: frozenset[GrantKey] = frozenset()
-    seq: int = 0
 
     @property
     def holds_nothing(self) -> bool:

@@ -113,7 +113,13 @@ def fold_delta(state: JsonObject | None, delta: JsonObject) -> JsonObject | None
 
 
 def state_json(
-    spoke_id: str, user_id: str, email: str | None, access: UserAccess, at: str | None
+    spoke_id: str,
+    user_id: str,
+    email: str | None,
+    access: UserAccess,
+    *,
+    seq: int,
+    at: str | None,
 ) -> JsonObject | None:
     """Return the `uam.state.<spoke>` value: the user's whole access, or None if nothing."""
     if access.holds_nothing:
@@ -136,6 +142,6 @@ def state_json(
         "role_because": causes_json(access.role_because),
         "grants": grants,
         "text": access.text,
-        "seq": access.seq,
+        "seq": seq,
         "at": at,
     }

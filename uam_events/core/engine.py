@@ -9,7 +9,7 @@ changed, and only those are resolved again and diffed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from uam_events.core import commands as cmd
@@ -93,11 +93,13 @@ class Engine:
             changes = diff_access(old, new)
             if old.own_items != new.own_items:
                 st.holders.replace((spoke_id, user_id), old.own_items, new.own_items)
-            seq = old.seq
+            pair = (spoke_id, user_id)
+            seq = st.seqs.get(pair, 0)
             for kind, body in changes:
                 seq += 1
                 deltas.append(Delta(spoke_id, user_id, user.email, kind, body, at, seq))
-            st.access[(spoke_id, user_id)] = replace(new, seq=seq)
+            st.access[pair] = new
+            st.seqs[pair] = seq
         return deltas
 
     # --- users -------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class RuleBook:
     testing_value: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
     testing_presence: dict[str, set[str]] = field(default_factory=dict)
     templating: dict[str, set[str]] = field(default_factory=dict)
+    matching_empty: set[str] = field(default_factory=set)
     on_list: dict[str, set[str]] = field(default_factory=dict)
     scopes_of: dict[str, set[str]] = field(default_factory=dict)
     matches: RuleMatches = field(default_factory=RuleMatches)
@@ -74,6 +75,8 @@ class RuleBook:
             return touched
         for found_under, key in self._index_keys(rule):
             found_under.setdefault(key, set()).add(rule.id)
+        if rule.when.matches({}):
+            self.matching_empty.add(rule.id)
         if isinstance(rule, AccessRule):
             self.on_list.setdefault(rule.list, set()).add(rule.id)
         for user_id in index.candidates(rule.when):
@@ -92,6 +95,7 @@ class RuleBook:
             return set()
         for found_under, key in self._index_keys(rule):
             _discard(found_under, key, rule_id)
+        self.matching_empty.discard(rule_id)
         if isinstance(rule, AccessRule):
             _discard(self.on_list, rule.list, rule_id)
         return {(rule.spoke, u) for u in self.matches.forget_rule(rule_id)}
@@ -102,14 +106,16 @@ class RuleBook:
         old: Mapping[str, AttrValue],
         changed: Iterable[str] | None,
     ) -> set[str]:
-        """Re-evaluate the rules a change of `changed` names (None: every rule) can flip.
+        """Re-evaluate the rules a change of `changed` names (None: a new user) can flip.
 
-        Return the spokes of every re-evaluated rule that matches the user before or after,
-        and of every matching rule whose item template reads a changed name.
+        A new user is a change from no attributes: the rules testing a value it holds, plus
+        the rules whose predicate holds for no attributes at all. Return the spokes of every
+        re-evaluated rule that matches the user before or after, and of every matching rule
+        whose item template reads a changed name.
         """
         if changed is None:
-            candidates: Iterable[str] = list(self.rules)
-            templated: set[str] = set()
+            candidates, templated = self._affected({}, user.attributes, user.attributes)
+            candidates |= self.matching_empty
         else:
             candidates, templated = self._affected(old, user.attributes, changed)
         spokes: set[str] = set()

@@ -8,10 +8,10 @@ equality means "contains" and `in` means "shares an element". A template holds a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from uam_events.core.levels import Level
-from uam_events.core.values import AttrValue, Scalar, attr_scalars, scalar_key
+from uam_events.core.values import AttrValue, Scalar, ScalarKey, attr_scalars, scalar_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,13 +20,18 @@ class Equals:
 
     attribute: str
     value: Scalar
+    key: ScalarKey = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", scalar_key(self.value))
 
     def holds(self, value: AttrValue | None) -> bool:
         """Return whether an attribute value satisfies this clause."""
         if value is None:
             return False
-        wanted = scalar_key(self.value)
-        return any(scalar_key(v) == wanted for v in attr_scalars(value))
+        if isinstance(value, tuple):
+            return any(scalar_key(v) == self.key for v in value)
+        return scalar_key(value) == self.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +40,18 @@ class OneOf:
 
     attribute: str
     values: tuple[Scalar, ...]
+    keys: frozenset[ScalarKey] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", frozenset(scalar_key(v) for v in self.values))
 
     def holds(self, value: AttrValue | None) -> bool:
         """Return whether an attribute value satisfies this clause."""
         if value is None:
             return False
-        wanted = {scalar_key(v) for v in self.values}
-        return any(scalar_key(v) in wanted for v in attr_scalars(value))
+        if isinstance(value, tuple):
+            return any(scalar_key(v) in self.keys for v in value)
+        return scalar_key(value) in self.keys
 
 
 @dataclass(frozen=True, slots=True)

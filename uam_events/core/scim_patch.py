@@ -8,11 +8,10 @@ as the operation spells it; null and [] unassign an attribute (RFC 7643 2.5).
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING
 
 from uam_events.core.scim_filter import Filter, equalities, matches, member
-from uam_events.core.values import JsonObject, JsonValue
+from uam_events.core.values import JsonObject, JsonValue, copy_json, copy_object
 from uam_events.errors import InvalidInput, MalformedInput
 
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ def _write(container: JsonObject, name: str, value: JsonValue, op: str) -> None:
         for sub_name, sub_value in value.items():
             _set_or_drop(existing, sub_name, sub_value)
     else:
-        container[key] = copy.deepcopy(value)
+        container[key] = copy_json(value)
 
 
 def _remove(container: JsonObject, name: str, value: JsonValue) -> None:
@@ -159,13 +158,13 @@ def _rewrite(
     """
     value = None if operation.op == "remove" else operation.value
     if sub is not None:
-        updated = copy.deepcopy(element) if isinstance(element, dict) else {}
+        updated = copy_object(element) if isinstance(element, dict) else {}
         _set_or_drop(updated, sub, value)
         return updated
     if not isinstance(value, dict):
-        return copy.deepcopy(value)
+        return copy_json(value)
     kept = element if operation.op == "add" and isinstance(element, dict) else {}
-    return copy.deepcopy({**kept, **value, **(pinned or {})})
+    return copy_json({**kept, **value, **(pinned or {})})
 
 
 def _element_from_filter(
@@ -183,10 +182,10 @@ def _element_from_filter(
             "target an existing value, or use an eq filter such as "
             f'{path.attribute}[type eq "work"]',
         )
-    element: JsonObject = copy.deepcopy(value) if isinstance(value, dict) else {}
+    element: JsonObject = copy_object(value) if isinstance(value, dict) else {}
     if path.sub_attribute is not None:
         _set_or_drop(element, path.sub_attribute, value)
-    element.update(copy.deepcopy(pinned))
+    element.update(copy_object(pinned))
     return element
 
 
@@ -229,7 +228,7 @@ def _set_or_drop(obj: JsonObject, name: str, value: JsonValue) -> None:
     if value is None:
         obj.pop(find_key(obj, name), None)
     else:
-        obj[find_key(obj, name)] = copy.deepcopy(value)
+        obj[find_key(obj, name)] = copy_json(value)
 
 
 def _container(resource: JsonObject, schema: str | None) -> JsonObject | None:
@@ -277,5 +276,5 @@ def _distinct(values: list[JsonValue]) -> list[JsonValue]:
     distinct: list[JsonValue] = []
     for value in values:
         if value not in distinct:
-            distinct.append(copy.deepcopy(value))
+            distinct.append(copy_json(value))
     return distinct

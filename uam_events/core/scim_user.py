@@ -7,13 +7,12 @@ leaves its argument untouched. After every operation the resource keeps a userNa
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Literal
 
 from uam_events.core.scim_filter import Comparison, Filter, Logical, Negation, member
 from uam_events.core.scim_patch import CORE_USER_URN, MULTI_VALUED, apply_operation, find_key
-from uam_events.core.values import AttrValue, JsonObject, JsonValue, attr_value
+from uam_events.core.values import AttrValue, JsonObject, JsonValue, attr_value, copy_object
 from uam_events.errors import InvalidInput
 
 __all__ = [
@@ -82,7 +81,7 @@ def coerce_active(raw: JsonValue) -> bool | None:
 
 def apply_patch(resource: JsonObject, operations: tuple[PatchOperation, ...]) -> JsonObject:
     """Return `resource` with every operation applied, or raise InputError naming the bad one."""
-    result = copy.deepcopy(resource)
+    result = copy_object(resource)
     for index, operation in enumerate(operations):
         field = f"Operations[{index}]"
         had_user_name = _user_name(result) is not None
@@ -93,27 +92,37 @@ def apply_patch(resource: JsonObject, operations: tuple[PatchOperation, ...]) ->
 
 def profile_from_resource(resource: JsonObject) -> UserProfile:
     """Return the profile a stored SCIM User resource yields (a missing `active` is inactive)."""
-    attributes: dict[str, JsonValue] = {name: member(resource, name) for name in PROFILE_CORE}
-    attributes["email"] = _email(member(resource, "emails"))
-    name = member(resource, "name")
-    if isinstance(name, dict):
-        attributes.update({part: member(name, part) for part in PROFILE_NAME})
-    enterprise = member(resource, ENTERPRISE_URN)
-    if isinstance(enterprise, dict):
-        attributes.update({part: member(enterprise, part) for part in PROFILE_ENTERPRISE})
-        manager = member(enterprise, "manager")
-        attributes["manager"] = member(manager, "value") if isinstance(manager, dict) else manager
+    top = _folded(resource)
+    attributes: dict[str, JsonValue] = {name: top.get(name.casefold()) for name in PROFILE_CORE}
+    attributes["email"] = _email(top.get("emails"))
+    name = _folded(top.get("name"))
+    attributes.update({part: name.get(part.casefold()) for part in PROFILE_NAME})
+    enterprise = _folded(top.get(ENTERPRISE_URN.casefold()))
+    attributes.update({part: enterprise.get(part.casefold()) for part in PROFILE_ENTERPRISE})
+    manager = enterprise.get("manager")
+    attributes["manager"] = member(manager, "value") if isinstance(manager, dict) else manager
     profile: dict[str, AttrValue] = {}
     for key in sorted(attributes):
         value = attr_value(attributes[key])
         if value is not None:
             profile[key] = value
+    user_name = top.get("username")
     return UserProfile(
-        user_name=_user_name(resource),
-        active=member(resource, "active") is True,
-        workspaces=_workspaces(member(resource, "entitlements")),
+        user_name=user_name if isinstance(user_name, str) and user_name.strip() else None,
+        active=top.get("active") is True,
+        workspaces=_workspaces(top.get("entitlements")),
         attributes=profile,
     )
+
+
+def _folded(obj: JsonValue) -> dict[str, JsonValue]:
+    """Return an object's members keyed by case-folded name (RFC 7643 2.1: names ignore case)."""
+    if not isinstance(obj, dict):
+        return {}
+    folded: dict[str, JsonValue] = {}
+    for key, value in obj.items():
+        folded.setdefault(key.casefold(), value)
+    return folded
 
 
 # --- checks and reading -------------------------------------------------------------------

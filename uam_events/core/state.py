@@ -1,8 +1,8 @@
 """The materialised state one partition (or the embedded engine) keeps.
 
-Invariant: users, hierarchies, rules, explicit grants and the last resolved access are the
-primary state; the attribute index, rule matches and holders are derived from them and kept in
-step by the engine on every event.
+Invariant: users, hierarchies, rules, explicit grants, the last resolved access and the last
+`seq` of each (spoke, user) are the primary state; the attribute index, rule matches and
+holders are derived from them and kept in step by the engine on every event.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class State:
     rules: RuleBook = field(default_factory=RuleBook)
     explicit: ExplicitGrants = field(default_factory=ExplicitGrants)
     access: dict[Pair, UserAccess] = field(default_factory=dict)
+    seqs: dict[Pair, int] = field(default_factory=dict)
     attributes: AttributeIndex = field(default_factory=AttributeIndex)
     holders: Holders = field(default_factory=Holders)
 

@@ -16,13 +16,14 @@ ScalarKey: TypeAlias = tuple[str, Scalar]
 
 def scalar_key(value: Scalar) -> ScalarKey:
     """Return a key under which equal JSON scalars, and only they, collide."""
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return ("s", value)
+    if kind is bool:
         return ("b", value)
-    if isinstance(value, int | float):
-        if isinstance(value, float) and value.is_integer():
-            return ("n", int(value))
-        return ("n", value)
-    return ("s", value)
+    if kind is float and value.is_integer():  # type: ignore[union-attr]
+        return ("n", int(value))
+    return ("n", value)
 
 
 def is_scalar(value: object) -> bool:
@@ -61,3 +62,17 @@ def attr_scalars(value: AttrValue) -> tuple[Scalar, ...]:
 def to_json(value: AttrValue) -> JsonValue:
     """Return an attribute value as JSON (a tuple becomes a list)."""
     return list(value) if isinstance(value, tuple) else value
+
+
+def copy_json(value: JsonValue) -> JsonValue:
+    """Return a deep copy of a JSON value (several times faster than `copy.deepcopy`)."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
+
+
+def copy_object(obj: JsonObject) -> JsonObject:
+    """Return a deep copy of a JSON object."""
+    return {k: copy_json(v) for k, v in obj.items()}

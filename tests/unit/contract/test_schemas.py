@@ -143,7 +143,6 @@ def test_core_deltas_match_delta_schema() -> None:
             ("Geo", "DE"): Grant(Level.READ, (RuleCause("r-2", item="EMEA"),)),
         },
         text="Geo: write EMEA",
-        seq=4,
     )
     changes = diff_access(old, new) + diff_access(new, old)
     assert {kind for kind, _ in changes} == {"membership", "role", "grant", "text"}
@@ -159,9 +158,8 @@ def test_core_state_matches_state_schema() -> None:
         role="Viewer",
         role_because=(RuleCause("role-1"),),
         grants={("Geo", "DE"): Grant(Level.READ, (ExplicitCause("u-a", "c-1", item="EMEA"),))},
-        seq=2,
     )
-    record = state_json("s", "u-1", "u1@example.com", access, AT)
+    record = state_json("s", "u-1", "u1@example.com", access, seq=2, at=AT)
     assert errors("state", record) == []
 
 

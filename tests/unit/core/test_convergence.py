@@ -67,7 +67,8 @@ def test_folded_state_is_the_materialised_state(inputs: list[Input]) -> None:
     engine, deltas = run(inputs)
     folded = fold_all(deltas)
     for (spoke_id, user_id), access in engine.state.access.items():
-        record = state_json(spoke_id, user_id, None, access, None)
+        seq = engine.state.seqs.get((spoke_id, user_id), 0)
+        record = state_json(spoke_id, user_id, None, access, seq=seq, at=None)
         got = folded.get((spoke_id, user_id))
         if record is None:
             assert got is None
