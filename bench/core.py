@@ -43,6 +43,7 @@ from uam_events.errors import InputError
 from uam_events.generate import EnterpriseShape, generate_changes, generate_config, generate_setup
 from uam_events.inputs import Record, decode_record
 from uam_events.replay import _headers, _value_bytes
+from uam_events.runtime import settle_state, tune_gc
 from uam_events.settings import Settings, load_settings
 
 TARGETS = {"events_per_s": 20_000, "speedup": 1_000, "rows_fraction": 0.01, "peak_mib": 2048}
@@ -192,8 +193,10 @@ def main() -> int:
     changes, malformed = decode(change_lines)
     decoding = time.perf_counter() - started
 
+    tune_gc()
     engine = Engine(settings.core_spokes())
     load_s, load_deltas, _ = apply_all(engine, setup)
+    settle_state()
     state = engine.state
 
     cost = baseline_cost(state)

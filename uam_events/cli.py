@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
 from uam_events.errors import ConfigError, UamError
 
@@ -37,7 +36,8 @@ def replay(
     effective: Annotated[bool, typer.Option(help="Also write effective.csv.")] = False,
 ) -> None:
     """Run the core over an events file with no broker; write deltas, grants, roles, ..."""
-    from uam_events.replay import replay_file, summarize
+    from uam_events.console import spoke_table
+    from uam_events.replay import replay_file
     from uam_events.settings import load_settings
 
     try:
@@ -63,13 +63,7 @@ def replay(
         f"{s.decisions} command decisions, {s.dead_letters} dead letters -> {out_dir}",
         highlight=False,
     )
-    table = Table("spoke", "members", "active", "grants", "roles", "deltas")
-    for row in summarize(run):
-        roles = ", ".join(f"{name} {count}" for name, count in row.roles.items())
-        table.add_row(
-            row.spoke, str(row.members), str(row.active), str(row.grants), roles, str(row.deltas)
-        )
-    out.print(table)
+    out.print(spoke_table(run))
 
 
 @config_app.command("check")

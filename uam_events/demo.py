@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
+from uam_events.console import spoke_table
 from uam_events.generate import EnterpriseShape, write_enterprise
-from uam_events.replay import Replay, replay_file, summarize
+from uam_events.replay import Replay, replay_file
 from uam_events.settings import load_settings
 
 console = Console()
@@ -29,12 +29,7 @@ def _print(title: str, run: Replay, seconds: float) -> None:
         f"in {seconds:.2f} s ({s.lines / max(seconds, 1e-9):,.0f} lines/s)",
         highlight=False,
     )
-    table = Table("spoke", "members", "active", "grants", "roles", "deltas")
-    for row in summarize(run):
-        roles = ", ".join(f"{name} {count}" for name, count in row.roles.items())
-        counts = (str(row.members), str(row.active), str(row.grants))
-        table.add_row(row.spoke, *counts, roles, str(row.deltas))
-    console.print(table)
+    console.print(spoke_table(run))
 
 
 def _replay(title: str, events: Path, config: Path, out: Path, effective: bool) -> None:

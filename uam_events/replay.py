@@ -20,6 +20,7 @@ from uam_events.core.values import JsonObject
 from uam_events.deadletter import dead_letter
 from uam_events.errors import InputError, MalformedInput, ReplayError
 from uam_events.inputs import INPUT_TOPICS, Record, decode_record
+from uam_events.runtime import tune_gc
 from uam_events.settings import Settings
 from uam_events.snapshot import write_snapshot
 
@@ -218,6 +219,7 @@ def replay_file(
     progress: Progress | None = None,
 ) -> Replay:
     """Replay an events file into `out`, write every file of DESIGN section 7, return the run."""
+    tune_gc()
     try:
         handle = events.open("rb")
     except OSError as error:

@@ -85,10 +85,11 @@ class Engine:
             new = resolve_access(
                 spoke,
                 user,
-                access_rules=st.rules.access_rules(user_id),
-                role_rules=st.rules.role_rules(user_id),
+                access_rules=st.rules.access_rules(user_id, spoke_id),
+                role_rules=st.rules.role_rules(user_id, spoke_id),
                 explicit=st.explicit.of(user_id),
                 hierarchies=st.hierarchies,
+                previous=old,
             )
             changes = diff_access(old, new)
             if old.own_items != new.own_items:
@@ -157,13 +158,13 @@ class Engine:
         is_new = user is None
         if user is None:
             user = UserRecord(user_id)
-        before = (user.workspaces, user.active, user.deleted, user.email)
+        before = (user.workspaces, user.active, user.deleted)
         old_attributes = user.attributes
         change(user)
         st.users[user_id] = user
         changed = st.attributes.update(user_id, old_attributes, user.attributes)
         spokes = st.rules.rematch(user, old_attributes, None if is_new else changed)
-        if before != (user.workspaces, user.active, user.deleted, user.email):
+        if before != (user.workspaces, user.active, user.deleted):
             spokes |= {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
             spokes |= st.member_spokes(user)
         return _Effect({(s, user_id) for s in spokes})

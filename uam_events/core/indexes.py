@@ -78,44 +78,44 @@ class AttributeIndex:
             self.by_value.setdefault((name, scalar_key(scalar)), set()).add(user_id)
 
     def _drop(self, user_id: str, name: str, value: AttrValue) -> None:
-        _discard(self.by_name, name, user_id)
+        discard_member(self.by_name, name, user_id)
         for scalar in attr_scalars(value):
-            _discard(self.by_value, (name, scalar_key(scalar)), user_id)
+            discard_member(self.by_value, (name, scalar_key(scalar)), user_id)
 
 
 @dataclass(slots=True)
 class RuleMatches:
-    """Which users each rule's predicate matches, and which rules match each user."""
+    """Which users each rule's predicate matches, and which rules match each user per spoke."""
 
     users_of: dict[str, set[str]] = field(default_factory=dict)
-    rules_of: dict[str, set[str]] = field(default_factory=dict)
+    rules_of: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
-    def record(self, rule_id: str, user_id: str, matched: bool) -> bool:
-        """Record whether a rule matches a user; return True when that changed."""
+    def record(self, rule_id: str, spoke_id: str, user_id: str, matched: bool) -> bool:
+        """Record whether a rule (of a spoke) matches a user; return True when that changed."""
         users = self.users_of.setdefault(rule_id, set())
         if matched == (user_id in users):
             return False
         if matched:
             users.add(user_id)
-            self.rules_of.setdefault(user_id, set()).add(rule_id)
+            self.rules_of.setdefault((user_id, spoke_id), set()).add(rule_id)
         else:
             users.discard(user_id)
-            _discard(self.rules_of, user_id, rule_id)
+            discard_member(self.rules_of, (user_id, spoke_id), rule_id)
         return True
 
     def users(self, rule_id: str) -> Iterable[str]:
         """Return the users a rule matches."""
         return self.users_of.get(rule_id, _EMPTY)
 
-    def rules(self, user_id: str) -> Iterable[str]:
-        """Return the rules matching a user."""
-        return self.rules_of.get(user_id, _EMPTY)
+    def rules(self, user_id: str, spoke_id: str) -> Iterable[str]:
+        """Return the rules of a spoke matching a user."""
+        return self.rules_of.get((user_id, spoke_id), _EMPTY)
 
-    def forget_rule(self, rule_id: str) -> set[str]:
-        """Drop a rule; return the users it matched."""
+    def forget_rule(self, rule_id: str, spoke_id: str) -> set[str]:
+        """Drop a rule of a spoke; return the users it matched."""
         users = self.users_of.pop(rule_id, set())
         for user_id in users:
-            _discard(self.rules_of, user_id, rule_id)
+            discard_member(self.rules_of, (user_id, spoke_id), rule_id)
         return users
 
 
@@ -138,7 +138,7 @@ class Holders:
         """Move a (spoke, user) pair from its old own items to its new ones."""
         old_set, new_set = set(old), set(new)
         for key in old_set - new_set:
-            _discard(self.of, key, pair)
+            discard_member(self.of, key, pair)
         for key in new_set - old_set:
             self.of.setdefault(key, set()).add(pair)
 
@@ -147,7 +147,8 @@ class Holders:
         return self.of.get((hub_list, item), ())
 
 
-def _discard(index: dict[K, set[V]], key: K, member: V) -> None:
+def discard_member(index: dict[K, set[V]], key: K, member: V) -> None:
+    """Remove `member` from the set under `key`, dropping the key once its set is empty."""
     members = index.get(key)
     if members is not None:
         members.discard(member)

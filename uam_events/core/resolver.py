@@ -71,14 +71,14 @@ def minimal_grants(own: OwnLevels, hierarchies: Hierarchies) -> dict[GrantKey, G
     """Return the items whose own level beats every ancestor's: the minimal cover."""
     grants: dict[GrantKey, Grant] = {}
     for (hub_list, item), (level, causes) in own.items():
-        tree = hierarchies.lists[hub_list]
+        items = hierarchies.lists[hub_list].items
         inherited = Level.NONE
-        for ancestor in tree.ancestors(item):
+        ancestor = items[item].parent
+        while ancestor is not None and inherited < level:
             above = own.get((hub_list, ancestor))
             if above is not None and above[0] > inherited:
                 inherited = above[0]
-                if inherited == Level.WRITE:
-                    break
+            ancestor = items[ancestor].parent
         if level > inherited:
             grants[(hub_list, item)] = Grant(level, tuple(sorted(causes, key=cause_order)))
     return dict(sorted(grants.items()))
@@ -107,24 +107,25 @@ def resolve_access(
     role_rules: Iterable[RoleRule],
     explicit: Mapping[ExplicitKey, ExplicitGrant],
     hierarchies: Hierarchies,
+    previous: UserAccess | None = None,
 ) -> UserAccess:
-    """Return the user's whole access in the spoke (seq left at 0 for the caller to set)."""
+    """Return the user's whole access in the spoke.
+
+    The access text is a pure function of the grants, so `previous`'s text is kept when a
+    member's grants did not change.
+    """
     member = spoke.workspace_id in user.workspaces
     if not member:
         return UserAccess()
     role, role_because = resolve_role(spoke, user, role_rules)
-    if not user.is_active_member(spoke.workspace_id):
-        return UserAccess(True, role, role_because, {}, render_text(spoke, {}))
-    own = own_levels(spoke, user, access_rules, explicit, hierarchies)
-    grants = minimal_grants(own, hierarchies)
-    return UserAccess(
-        member=True,
-        role=role,
-        role_because=role_because,
-        grants=grants,
-        text=render_text(spoke, grants),
-        own_items=frozenset(own),
-    )
+    own: OwnLevels = {}
+    grants: dict[GrantKey, Grant] = {}
+    if user.is_active_member(spoke.workspace_id):
+        own = own_levels(spoke, user, access_rules, explicit, hierarchies)
+        grants = minimal_grants(own, hierarchies)
+    unchanged = previous is not None and previous.member and previous.grants == grants
+    text = previous.text if unchanged and previous else render_text(spoke, grants)
+    return UserAccess(True, role, role_because, grants, text, frozenset(own))
 
 
 def _raise_to(own: OwnLevels, key: GrantKey, level: Level, cause: Cause) -> None:

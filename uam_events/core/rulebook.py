@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from uam_events.core.indexes import AttributeIndex, RuleMatches
+from uam_events.core.indexes import AttributeIndex, RuleMatches, discard_member
 from uam_events.core.rules import AccessRule, Equals, Exists, OneOf, QualifiedUser, RoleRule, Rule
 from uam_events.core.users import UserRecord
 from uam_events.core.values import AttrValue, ScalarKey, attr_scalars, scalar_key
-
-K = TypeVar("K")
 
 Pair = tuple[str, str]
 """(spoke id, user id): the unit of resolution."""
@@ -38,16 +36,16 @@ class RuleBook:
     scopes_of: dict[str, set[str]] = field(default_factory=dict)
     matches: RuleMatches = field(default_factory=RuleMatches)
 
-    def access_rules(self, user_id: str) -> Iterator[AccessRule]:
-        """Yield the access rules matching a user."""
-        for rule_id in self.matches.rules(user_id):
+    def access_rules(self, user_id: str, spoke_id: str) -> Iterator[AccessRule]:
+        """Yield the access rules of a spoke matching a user."""
+        for rule_id in self.matches.rules(user_id, spoke_id):
             rule = self.rules[rule_id]
             if isinstance(rule, AccessRule):
                 yield rule
 
-    def role_rules(self, user_id: str) -> Iterator[RoleRule]:
-        """Yield the role rules matching a user."""
-        for rule_id in self.matches.rules(user_id):
+    def role_rules(self, user_id: str, spoke_id: str) -> Iterator[RoleRule]:
+        """Yield the role rules of a spoke matching a user."""
+        for rule_id in self.matches.rules(user_id, spoke_id):
             rule = self.rules[rule_id]
             if isinstance(rule, RoleRule):
                 yield rule
@@ -67,7 +65,12 @@ class RuleBook:
     def publish(
         self, rule: Rule, index: AttributeIndex, users: Mapping[str, UserRecord]
     ) -> set[Pair]:
-        """Add or replace a rule; return the (spoke, user) pairs whose inputs changed."""
+        """Add or replace a rule; return the (spoke, user) pairs whose inputs changed.
+
+        A replacement that grants the same thing (only its predicate changed) touches only the
+        users entering or leaving its match; any other replacement touches all of them.
+        """
+        previous = self.rules.get(rule.id)
         touched = self.withdraw(rule.id)
         self.rules[rule.id] = rule
         if isinstance(rule, QualifiedUser):
@@ -79,11 +82,14 @@ class RuleBook:
             self.matching_empty.add(rule.id)
         if isinstance(rule, AccessRule):
             self.on_list.setdefault(rule.list, set()).add(rule.id)
+        matched = set()
         for user_id in index.candidates(rule.when):
             if rule.when.matches(users[user_id].attributes):
-                self.matches.record(rule.id, user_id, True)
-                touched.add((rule.spoke, user_id))
-        return touched
+                self.matches.record(rule.id, rule.spoke, user_id, True)
+                matched.add((rule.spoke, user_id))
+        if previous is not None and _same_grant(previous, rule):
+            return touched ^ matched
+        return touched | matched
 
     def withdraw(self, rule_id: str) -> set[Pair]:
         """Remove a rule (unknown ids are a no-op); return the pairs it touched."""
@@ -91,14 +97,14 @@ class RuleBook:
         if rule is None:
             return set()
         if isinstance(rule, QualifiedUser):
-            _discard(self.scopes_of, rule.user, rule_id)
+            discard_member(self.scopes_of, rule.user, rule_id)
             return set()
         for found_under, key in self._index_keys(rule):
-            _discard(found_under, key, rule_id)
+            discard_member(found_under, key, rule_id)
         self.matching_empty.discard(rule_id)
         if isinstance(rule, AccessRule):
-            _discard(self.on_list, rule.list, rule_id)
-        return {(rule.spoke, u) for u in self.matches.forget_rule(rule_id)}
+            discard_member(self.on_list, rule.list, rule_id)
+        return {(rule.spoke, u) for u in self.matches.forget_rule(rule_id, rule.spoke)}
 
     def rematch(
         self,
@@ -110,8 +116,8 @@ class RuleBook:
 
         A new user is a change from no attributes: the rules testing a value it holds, plus
         the rules whose predicate holds for no attributes at all. Return the spokes of every
-        re-evaluated rule that matches the user before or after, and of every matching rule
-        whose item template reads a changed name.
+        rule whose match flipped, and of every matching rule whose item template reads a
+        changed name.
         """
         if changed is None:
             candidates, templated = self._affected({}, user.attributes, user.attributes)
@@ -124,11 +130,8 @@ class RuleBook:
             if isinstance(rule, QualifiedUser):
                 continue
             matched = rule.when.matches(user.attributes)
-            was = user.id in self.matches.users(rule_id)
-            if matched or was:
+            if self.matches.record(rule_id, rule.spoke, user.id, matched):
                 spokes.add(rule.spoke)
-            if matched != was:
-                self.matches.record(rule_id, user.id, matched)
         for rule_id in templated:
             if user.id in self.matches.users(rule_id):
                 spokes.add(self.rules[rule_id].spoke)  # type: ignore[union-attr]
@@ -167,9 +170,15 @@ def _keys(value: AttrValue | None) -> set[ScalarKey]:
     return set() if value is None else {scalar_key(s) for s in attr_scalars(value)}
 
 
-def _discard(index: dict[K, set[str]], key: K, member: str) -> None:
-    members = index.get(key)
-    if members is not None:
-        members.discard(member)
-        if not members:
-            del index[key]
+def _same_grant(old: Rule, new: Rule) -> bool:
+    """Return whether two versions of a rule give the same thing to the users they match."""
+    if isinstance(old, AccessRule) and isinstance(new, AccessRule):
+        return (old.spoke, old.list, old.item, old.level) == (
+            new.spoke,
+            new.list,
+            new.item,
+            new.level,
+        )
+    if isinstance(old, RoleRule) and isinstance(new, RoleRule):
+        return (old.spoke, old.role, old.priority) == (new.spoke, new.role, new.priority)
+    return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +22,15 @@ class Spoke:
     lists: tuple[SpokeList, ...]
     default_role: str
     no_access_role: str
+    hub_lists: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    """The hub lists this spoke uses, in configured order."""
+    _hub_set: frozenset[str] = field(init=False, compare=False, repr=False)
 
-    @property
-    def hub_lists(self) -> tuple[str, ...]:
-        """Return the hub lists this spoke uses, in configured order."""
-        return tuple(entry.hub for entry in self.lists)
+    def __post_init__(self) -> None:
+        hubs = tuple(entry.hub for entry in self.lists)
+        object.__setattr__(self, "hub_lists", hubs)
+        object.__setattr__(self, "_hub_set", frozenset(hubs))
 
     def uses(self, hub_list: str) -> bool:
         """Return whether this spoke uses a hub list."""
-        return any(entry.hub == hub_list for entry in self.lists)
+        return hub_list in self._hub_set
