@@ -16,6 +16,7 @@ Run: `make bench` or `.venv/bin/python bench/core.py [--users N] [--changes N] [
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import tempfile
@@ -41,8 +42,8 @@ from uam_events.core.spokes import Spoke
 from uam_events.core.state import State
 from uam_events.errors import InputError
 from uam_events.generate import EnterpriseShape, generate_changes, generate_config, generate_setup
-from uam_events.inputs import Record, decode_record
-from uam_events.replay import _headers, _value_bytes
+from uam_events.inputs import decode_record
+from uam_events.replay_lines import read_line
 from uam_events.runtime import settle_state, tune_gc
 from uam_events.settings import Settings, load_settings
 
@@ -55,13 +56,7 @@ def decode(lines: Iterable[dict[str, object]]) -> tuple[list[Input], int]:
     malformed = 0
     for line in lines:
         try:
-            key = line.get("key")
-            record = Record(
-                str(line["topic"]),
-                key if isinstance(key, str) else None,
-                _value_bytes(line),
-                _headers(line),
-            )
+            record = read_line(0, json.dumps(line).encode("utf-8"), "").record
             inputs.extend(decode_record(record))
         except InputError:
             malformed += 1

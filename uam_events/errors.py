@@ -6,7 +6,9 @@
     │   │   └── MalformedCommand  a command that cannot be read but names its command_id
     │   └── InvalidInput          it reads, but breaks a rule: cycle, unknown parent, unknown id
     ├── ConfigError               the configuration file or environment is wrong: fix and restart
-    └── ReplayError               a replay cannot run: unreadable events file or output folder
+    ├── ReplayError               a replay cannot run: unreadable events file or output folder
+    ├── RecoveryError             a worker's saved state cannot be read back: reset it
+    └── BrokerError               the Kafka broker cannot be reached or refuses a request
 
 Input errors name the field and the fix; operator errors say what to do. Messages never carry
 secrets.
@@ -64,3 +66,11 @@ class MalformedCommand(MalformedInput):
     def __init__(self, field: str, problem: str, fix: str, command_id: str) -> None:
         self.command_id = command_id
         super().__init__(field, problem, fix)
+
+
+class RecoveryError(UamError):
+    """A partition's checkpoint cannot be read back; the message says how to rebuild it."""
+
+
+class BrokerError(UamError):
+    """The Kafka broker cannot be reached, or it refused a request; the message says why."""

@@ -7,19 +7,18 @@ writes the end-of-run snapshot. Same inputs, same bytes out.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from uam_events.core.engine import Engine
 from uam_events.core.values import JsonObject
 from uam_events.deadletter import dead_letter
-from uam_events.errors import InputError, MalformedInput, ReplayError
-from uam_events.inputs import INPUT_TOPICS, Record, decode_record
+from uam_events.errors import InputError, ReplayError
+from uam_events.inputs import INPUT_TOPICS
+from uam_events.partition import Origin, Processor
+from uam_events.replay_lines import read_line
 from uam_events.runtime import tune_gc
 from uam_events.settings import Settings
 from uam_events.snapshot import write_snapshot
@@ -39,13 +38,6 @@ class ReplaySummary:
     decisions: int = 0
     dead_letters: int = 0
     deltas_by_spoke: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Line:
-    number: int
-    record: Record
-    at: str
 
 
 class _Sinks:
@@ -72,11 +64,11 @@ class Replay:
     def __init__(self, settings: Settings, out: Path) -> None:
         self.settings = settings
         self.out = out
-        self.engine = Engine(settings.core_spokes())
+        self.processor = Processor(settings)
+        self.engine = self.processor.engine
         self.summary = ReplaySummary()
         self.last_at: dict[tuple[str, str], str] = {}
         self.clock = EPOCH
-        self._key = settings.verification_key()
         self._sinks = _Sinks(out)
 
     def run(self, lines: Iterator[bytes], progress: Progress | None = None) -> ReplaySummary:
@@ -110,57 +102,27 @@ class Replay:
         if not raw.strip():
             return
         try:
-            line = self._parse(number, raw)
+            line = read_line(number, raw, self.clock)
         except InputError as error:
             self._dead_letter(None, number, None, raw, error)
             return
-        try:
-            inputs = decode_record(line.record, self._key)
-            for event in inputs:
-                outcome = self.engine.apply(event, line.at)
-                self.summary.inputs += 1
-                for delta in outcome.deltas:
-                    _write(self._sinks.deltas, delta.to_json())
-                    self.last_at[(delta.spoke, delta.user_id)] = delta.at
-                    by_spoke = self.summary.deltas_by_spoke
-                    by_spoke[delta.spoke] = by_spoke.get(delta.spoke, 0) + 1
-                self.summary.deltas += len(outcome.deltas)
-                for decision in outcome.decisions:
-                    _write(self._sinks.audit, decision.to_json())
-                self.summary.decisions += len(outcome.decisions)
-        except InputError as error:
-            self._dead_letter(line.record.topic, number, line.record.key, line.record.value, error)
-            command_id = getattr(error, "command_id", None)
-            if command_id is not None:
-                rejection = {
-                    "command_id": command_id,
-                    "decision": "rejected",
-                    "reason": error.reason,
-                    "skipped": [],
-                }
-                _write(self._sinks.audit, rejection)
-                self.summary.decisions += 1
-
-    def _parse(self, number: int, raw: bytes) -> _Line:
-        try:
-            line = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise MalformedInput(
-                f"line {number}", f"not JSON ({error})", "write one JSON object per line"
-            ) from None
-        if not isinstance(line, dict):
-            raise MalformedInput(f"line {number}", "not a JSON object", "write a JSON object")
-        topic = line.get("topic")
-        if topic not in INPUT_TOPICS:
-            problem = "has no topic" if topic is None else f"names unknown topic {topic!r}"
-            raise MalformedInput("topic", problem, f"use one of {', '.join(INPUT_TOPICS)}")
-        key = line.get("key")
-        if key is not None and not isinstance(key, str):
-            key = json.dumps(key)
-        if isinstance(line.get("timestamp"), str):
-            self.clock = line["timestamp"]
-        record = Record(topic, key, _value_bytes(line), _headers(line))
-        return _Line(number, record, self.clock)
+        self.clock = line.at
+        origin = Origin(self.settings.topic(line.record.topic), None, number)
+        out = self.processor.process(line.record, origin, line.at)
+        self.processor.changes.clear()
+        for delta in out.deltas:
+            _write(self._sinks.deltas, delta.to_json())
+            self.last_at[(delta.spoke, delta.user_id)] = delta.at
+            by_spoke = self.summary.deltas_by_spoke
+            by_spoke[delta.spoke] = by_spoke.get(delta.spoke, 0) + 1
+        self.summary.deltas += len(out.deltas)
+        self.summary.inputs += out.inputs
+        for decision in out.audit:
+            _write(self._sinks.audit, decision)
+        self.summary.decisions += len(out.audit)
+        for record in out.dead_letters:
+            _write(self._sinks.dlq, record)
+        self.summary.dead_letters += len(out.dead_letters)
 
     def _dead_letter(
         self,
@@ -182,32 +144,6 @@ class Replay:
         )
         _write(self._sinks.dlq, record)
         self.summary.dead_letters += 1
-
-
-def _value_bytes(line: dict[str, object]) -> bytes | None:
-    if "value_b64" in line:
-        encoded = line["value_b64"]
-        if not isinstance(encoded, str):
-            raise MalformedInput("value_b64", "not a string", "write the bytes base64-encoded")
-        try:
-            return base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise MalformedInput(
-                "value_b64", "not valid base64", "encode the raw bytes with standard base64"
-            ) from None
-    value = line.get("value")
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
-
-
-def _headers(line: dict[str, object]) -> dict[str, bytes] | None:
-    headers = line.get("headers")
-    if headers is None:
-        return None
-    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        raise MalformedInput("headers", "not an object of strings", 'write {"ce_type": "..."}')
-    return {str(k): str(v).encode("utf-8") for k, v in headers.items()}
 
 
 def replay_file(

@@ -54,6 +54,41 @@ class Decision:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Party:
+    """What the partition that owns a command's actor or source knows of that user.
+
+    A command is keyed by its target; on the workers the actor and the source may live in
+    other partitions, which stamp these facts on the command before it reaches the target's.
+    """
+
+    user_id: str
+    known: bool
+    active: bool
+    deleted: bool
+
+    def stand_in(self) -> UserRecord:
+        """Return a user record carrying just these facts, for judging the command."""
+        resource: JsonObject | None = {} if self.known else None
+        return UserRecord(self.user_id, resource, deleted=self.deleted, active=self.active)
+
+    @classmethod
+    def of(cls, user_id: str, user: UserRecord | None) -> Party:
+        """Return the facts of a user as the local state holds them."""
+        if user is None or user.resource is None:
+            return cls(user_id, known=False, active=False, deleted=False)
+        return cls(user_id, known=True, active=user.active, deleted=user.deleted)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFacts:
+    """Facts gathered in other partitions: the actor, the source and the source's grants."""
+
+    actor: Party | None = None
+    source: Party | None = None
+    source_grants: tuple[tuple[GrantKey, Level], ...] | None = None
+
+
 @dataclass(slots=True)
 class Context:
     """What a command is judged against."""

@@ -8,12 +8,13 @@ changed, and only those are resolved again and diffed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from uam_events.core import commands as cmd
-from uam_events.core.access import UserAccess
+from uam_events.core.access import GrantKey, UserAccess
 from uam_events.core.deltas import Delta, diff_access
 from uam_events.core.events import (
     CopyAccess,
@@ -65,11 +66,19 @@ class Engine:
 
     def __init__(self, spokes: Iterable[Spoke], state: State | None = None) -> None:
         self.state = state or State(spokes={s.id: s for s in spokes})
+        self._facts: cmd.CommandFacts | None = None
 
-    def apply(self, event: Input, at: str) -> Outcome:
-        """Apply one input at event time `at`; raise InputError (state unchanged) if invalid."""
-        handler = HANDLERS[type(event)]
-        effect = handler(self, event)
+    def apply(self, event: Input, at: str, facts: cmd.CommandFacts | None = None) -> Outcome:
+        """Apply one input at event time `at`; raise InputError (state unchanged) if invalid.
+
+        `facts` carry what other partitions know of a command's actor and source; without
+        them (the one-partition case) the local state is asked.
+        """
+        self._facts = facts
+        try:
+            effect = HANDLERS[type(event)](self, event)
+        finally:
+            self._facts = None
         return Outcome(self.refresh(effect.pairs, at), effect.decisions)
 
     def refresh(self, pairs: Iterable[Pair], at: str) -> list[Delta]:
@@ -246,7 +255,20 @@ class Engine:
 
     def _context(self, actor: str) -> cmd.Context:
         st = self.state
-        return cmd.Context(st.spokes, st.users, st.hierarchies, st.rules.scopes(actor))
+        users: Mapping[str, UserRecord] = st.users
+        facts = self._facts
+        if facts is not None:
+            known = [p for p in (facts.actor, facts.source) if p is not None]
+            users = ChainMap({p.user_id: p.stand_in() for p in known}, st.users)
+        return cmd.Context(st.spokes, users, st.hierarchies, st.rules.scopes(actor))
+
+    def _source_grants(self, command: CopyAccess, spoke: Spoke) -> list[tuple[GrantKey, Level]]:
+        facts = self._facts
+        if facts is not None and facts.source_grants is not None:
+            lists = set(spoke.hub_lists if command.lists is None else command.lists)
+            return [(key, level) for key, level in facts.source_grants if key[0] in lists]
+        source_access = self.state.access_of(spoke.id, command.source)
+        return cmd.grants_to_copy(command, source_access, spoke)
 
     def _set_access(self, command: SetAccess) -> _Effect:
         reason = cmd.judge_set(command, self._context(command.actor))
@@ -273,8 +295,7 @@ class Engine:
                 if cmd.covers(scopes, spoke, key[1], key[2], st.hierarchies):
                     st.explicit.put(command.user, key, None)
         skipped = []
-        source_access = st.access_of(spoke.id, command.source)
-        for (hub_list, item), level in cmd.grants_to_copy(command, source_access, spoke):
+        for (hub_list, item), level in self._source_grants(command, spoke):
             if not cmd.covers(scopes, spoke, hub_list, item, st.hierarchies):
                 skipped.append(cmd.Skipped(hub_list, item, level, cmd.OUTSIDE_SCOPE))
                 continue
