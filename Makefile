@@ -30,16 +30,16 @@ test-unit: $(STAMP) ## run the unit tests only
 	$(PY) -m pytest -q tests/unit
 
 lint: $(STAMP) ## ruff and the import contracts (the core imports no I/O library)
-	$(VENV)/bin/ruff check uam_events tests bench
-	$(VENV)/bin/ruff format --check uam_events tests bench
+	$(VENV)/bin/ruff check uam_events streams tests bench
+	$(VENV)/bin/ruff format --check uam_events streams tests bench
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP) ## mypy strict on the package
 	$(VENV)/bin/mypy
 
 format: $(STAMP) ## format the code with ruff
-	$(VENV)/bin/ruff format uam_events tests bench
-	$(VENV)/bin/ruff check --fix uam_events tests bench
+	$(VENV)/bin/ruff format uam_events streams tests bench
+	$(VENV)/bin/ruff check --fix uam_events streams tests bench
 
 bench: $(STAMP) ## run the core benchmark (figures as ratios against a same-run baseline)
 	$(PY) bench/core.py

@@ -15,6 +15,8 @@ from uam_events.errors import ConfigError, UamError
 app = typer.Typer(help="uam-events: stream user access into Anaplan models.", no_args_is_help=True)
 config_app = typer.Typer(help="Check configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+topics_app = typer.Typer(help="Manage the Kafka topics.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
 err = Console(stderr=True)
 out = Console()
 
@@ -135,6 +137,73 @@ def generate(
     shape = default if users == default.users else EnterpriseShape.scaled(users)
     write_enterprise(shape, seed, config_out, events_out, include_changes=changes)
     out.print(f"wrote {config_out} and {events_out} ({users} users, seed {seed})")
+
+
+@topics_app.command("create")
+def topics_create(config: ConfigOption) -> None:
+    """Create every topic of the contract and the change topic; safe to run again."""
+    from uam_events.broker import create_topics
+    from uam_events.settings import load_settings
+
+    try:
+        changes = create_topics(load_settings(config))
+    except UamError as error:
+        _fail(error)
+        return
+    for change in changes:
+        out.print(f"{change.action:9} {change.name} ({change.detail})", highlight=False)
+    made = sum(1 for c in changes if c.action != "unchanged")
+    out.print(f"{made} topics changed, {len(changes) - made} already as configured")
+
+
+@app.command()
+def produce(
+    events: Annotated[Path, typer.Argument(help="A replay-format JSONL file.")],
+    config: ConfigOption,
+) -> None:
+    """Publish a replay-format file to the input topics, in file order."""
+    from uam_events.broker import produce_file
+    from uam_events.settings import load_settings
+
+    try:
+        settings = load_settings(config)
+        size = events.stat().st_size if events.is_file() else 0
+        show = size >= PROGRESS_MIN_BYTES and err.is_terminal
+        columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, disable=not show) as bar:
+            task = bar.add_task("produce", total=size)
+            summary = produce_file(
+                settings, events, progress=lambda read: bar.update(task, completed=read)
+            )
+    except UamError as error:
+        _fail(error)
+        return
+    topics = ", ".join(f"{t} {n}" for t, n in sorted(summary.by_topic.items()))
+    out.print(
+        f"{summary.records} records published ({topics}); {summary.dead_letters} unreadable "
+        f"lines sent to the dead-letter topic; run {summary.run_id}",
+        highlight=False,
+    )
+
+
+@app.command()
+def worker(
+    config: ConfigOption,
+    datadir: Annotated[
+        Path, typer.Option(help="This worker's own state folder (RocksDB locks it).")
+    ] = Path("worker-data"),
+    web_port: Annotated[
+        int | None, typer.Option(help="Serve health and metrics on 127.0.0.1:PORT.")
+    ] = None,
+) -> None:
+    """Run a worker: the router and the resolvers of the partitions it is assigned."""
+    from streams.worker import run_worker
+    from uam_events.settings import load_settings
+
+    try:
+        run_worker(load_settings(config), datadir=datadir, web_port=web_port)
+    except UamError as error:
+        _fail(error)
 
 
 def main() -> None:

@@ -1,0 +1,105 @@
+"""The composition root of the workers: a Faust app wired from the settings.
+
+One app per worker process: the router agent on the input topics, the resolver agent on the
+change topic (concurrency 1: Faust may otherwise commit past an event still in flight), the
+checkpoint table in RocksDB through rocksdict with its changelog, at-least-once delivery with
+consumers made idempotent by `seq`, and one data directory per worker (RocksDB locks it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import faust
+
+from streams.resolver import Resolver
+from streams.router import Router
+from streams.tables import CheckpointTable
+from uam_events.settings import Settings
+from uam_events.topics import CHANGES, all_topics, input_topics
+
+log = logging.getLogger(__name__)
+
+BLOCK_CACHE_BYTES = 64 * 1024 * 1024
+WRITE_BUFFER_BYTES = 16 * 1024 * 1024
+"""RocksDB sizes per partition database (Faust's defaults, 2 GiB cache each, are far too big)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    """What differs between two workers of one deployment."""
+
+    datadir: Path
+    web_port: int | None = None
+    batch: int = 500
+
+
+@dataclass(slots=True)
+class Workers:
+    """A wired app and the parts tests and views look into."""
+
+    app: faust.App
+    router: Router
+    resolver: Resolver
+
+
+def create_app(settings: Settings, options: WorkerOptions) -> Workers:
+    """Return the Faust app for one worker process."""
+    n = settings.kafka.partitions
+    app = faust.App(
+        settings.topic("workers"),
+        broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
+        store="rocksdb://",
+        datadir=str(options.datadir),
+        topic_partitions=n,
+        topic_replication_factor=1,
+        table_standby_replicas=0,
+        processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        web_enabled=options.web_port is not None,
+        web_port=options.web_port or 6066,
+        web_bind="127.0.0.1",
+        web_host="127.0.0.1",
+        producer_linger=0.005,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
+    raw |= {"key_serializer": "raw", "value_serializer": "raw"}
+    topics = {
+        spec.name: app.topic(spec.name, partitions=spec.partitions, **raw)
+        for spec in all_topics(settings)
+    }
+    changes = topics[settings.topic(CHANGES)]
+    topics["changes"] = changes
+    table = app.Table(
+        "checkpoint",
+        partitions=n,
+        key_type=bytes,
+        value_type=bytes,
+        options={"block_cache_size": BLOCK_CACHE_BYTES, "write_buffer_size": WRITE_BUFFER_BYTES},
+    )
+    router = Router(settings, changes)
+    resolver = Resolver(settings, topics, CheckpointTable(table))
+    inputs = app.topic(*input_topics(settings), **raw)
+
+    async def route(stream: Any) -> None:
+        await router.route(stream)
+
+    async def resolve(stream: Any) -> None:
+        await resolver.resolve(stream, app.producer, options.batch)
+
+    app.agent(inputs, name="router", concurrency=1)(route)
+    app.agent(changes, name="resolver", concurrency=1)(resolve)
+    app.timer(1.0)(router.release_gaps)
+
+    async def on_revoked(_: Any, revoked: set[Any], **__: Any) -> None:
+        resolver.forget({tp.partition for tp in revoked if tp.topic == changes.get_topic_name()})
+
+    app.on_partitions_revoked.connect(cast(Any, on_revoked))
+
+    return Workers(app, router, resolver)
