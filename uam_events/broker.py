@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewPartitions, NewTopic
 
@@ -256,8 +256,6 @@ def read_topic(
 
     For tests, the demo and one-off checks: it reads with a throw-away group and commits nothing.
     """
-    from confluent_kafka import Consumer, TopicPartition
-
     consumer = Consumer(
         {
             **client_config(settings),
@@ -280,7 +278,7 @@ def read_topic(
                 message = consumer.poll(1.0)
                 if message is not None and message.error() is None:
                     records.append((message.key(), message.value()))
-                    if message.offset() >= high - 1:
+                    if (message.offset() or 0) >= high - 1:
                         break
                 if time.monotonic() > deadline:
                     raise BrokerError(
