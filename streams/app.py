@@ -60,6 +60,8 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         processing_guarantee="at_least_once",
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=2.0,
         web_enabled=options.web_port is not None,
         web_port=options.web_port or 6066,
         web_bind="127.0.0.1",
@@ -95,7 +97,6 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
 
     app.agent(inputs, name="router", concurrency=1)(route)
     app.agent(changes, name="resolver", concurrency=1)(resolve)
-    app.timer(1.0)(router.release_gaps)
 
     async def on_revoked(_: Any, revoked: set[Any], **__: Any) -> None:
         resolver.forget({tp.partition for tp in revoked if tp.topic == changes.get_topic_name()})

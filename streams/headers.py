@@ -13,7 +13,11 @@ PATH = "uam-path"
 """The partitions a command visited before this one, as `3>1`; empty from the router."""
 FACTS = "uam-facts"
 """What the partitions visited know of the command's actor and source (JSON)."""
-OURS = frozenset({ORIGIN, AT, PATH, FACTS, "uam-run", "uam-seq"})
+LINK = "uam-link"
+"""A `uam produce` record's place in its run (see `uam_events.chain`)."""
+FACTS_FOR = "uam-facts-for"
+"""On a facts record: `run:seq` of the linked command these facts answer for."""
+OURS = frozenset({ORIGIN, AT, PATH, FACTS, LINK, FACTS_FOR})
 
 Headers = dict[str, bytes]
 

@@ -1,10 +1,12 @@
 """The resolver: one deterministic state machine per partition of the change topic.
 
 Each batch is applied partition by partition through the same `Processor` as `uam replay`;
-its outputs (deltas, state records, audit, dead letters, commands travelling on) are flushed
-to Kafka, then the partition's checkpoint is saved, then the batch is acked (see `tables.py`
-for why that order loses nothing). A change record already applied, by change offset or by
-its origin, is skipped: that is how a restart or a router retry leaves no duplicate behind.
+its outputs (deltas, state records, audit, dead letters, commands travelling on) are sent,
+the producer is flushed, the partition's checkpoint is saved, and only then are the events
+acked (see `tables.py` for why that order loses nothing). Records of a `uam produce` run are
+applied in file order (`uam_events.chain`); a linked command waits at its target's partition
+for the facts its actor's and source's partitions send when their chains reach it. Records
+without a link are deduplicated by origin offset, per path they travelled.
 """
 
 from __future__ import annotations
@@ -17,26 +19,55 @@ from typing import Any
 
 from streams import headers as h
 from streams.tables import CheckpointTable
+from uam_events.chain import Chain, Link, Verdict
 from uam_events.checkpoint import changed_entries, recover
+from uam_events.core.commands import CommandFacts
 from uam_events.core.deltas import state_json
+from uam_events.core.events import CopyAccess, SetAccess
 from uam_events.core.values import JsonObject
 from uam_events.errors import InputError
 from uam_events.inputs import Record
-from uam_events.partition import Origin, Output, Processor, facts_from_json, facts_to_json
+from uam_events.partition import (
+    Origin,
+    Output,
+    Processor,
+    complete,
+    facts_from_json,
+    facts_to_json,
+    merge_facts,
+    partition_for,
+)
+from uam_events.routes import command_of
 from uam_events.settings import Settings
 from uam_events.topics import access_topic, input_topics, state_topic
 
 log = logging.getLogger(__name__)
 
+Step = tuple[str, int]
+"""A linked record's (run, seq)."""
+
+
+@dataclass(slots=True)
+class Waiting:
+    """A linked command at its target's partition, waiting for its actor's or source's facts."""
+
+    link: Link
+    event: Any
+    command: SetAccess | CopyAccess
+
 
 @dataclass(slots=True)
 class PartitionRun:
-    """A partition held by this worker: its processor and how far it has got."""
+    """A partition held by this worker: its processor, chain and what is in flight."""
 
     processor: Processor
-    offset: int
+    chain: Chain[Any]
+    version: int
     origins: dict[str, int]
     dirty_origins: dict[str, int] = field(default_factory=dict)
+    dirty_runs: dict[str, int] = field(default_factory=dict)
+    waiting: dict[Step, Waiting] = field(default_factory=dict)
+    facts: dict[Step, list[tuple[CommandFacts, Any]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -44,7 +75,7 @@ class ResolverStats:
     """Counts for the metrics and the health view."""
 
     applied: int = 0
-    skipped: int = 0
+    duplicates: int = 0
     deltas: int = 0
     dead_letters: int = 0
     recoveries: list[tuple[int, float]] = field(default_factory=list)
@@ -61,84 +92,214 @@ class Resolver:
         self.short = input_topics(settings)
         self.held: dict[int, PartitionRun] = {}
         self.stats = ResolverStats()
+        self._done: list[Any] = []
 
     async def resolve(self, stream: Any, producer: Any, batch: int = 500) -> None:
-        """Agent body: take batches, apply them, flush outputs, save checkpoints, ack."""
-        async for events in stream.take_events(batch, within=0.05):
+        """Agent body: take batches, apply them, flush outputs, save checkpoints, then ack."""
+        async for events in stream.noack_take(batch, within=0.05):
             touched: dict[int, PartitionRun] = {}
             for event in events:
                 partition = event.message.partition
                 run = touched.get(partition) or self._run(partition)
                 touched[partition] = run
-                self._apply(run, event)
+                await self._receive(run, event)
             await producer.flush()
             for partition, run in touched.items():
-                self._save(partition, run)
+                await self._save(partition, run)
+            done, self._done = self._done, []
+            for event in done:
+                await stream.ack(event)
 
     def forget(self, partitions: set[int]) -> None:
         """Drop the partitions this worker no longer holds (after a rebalance)."""
         for partition in partitions:
             self.held.pop(partition, None)
 
+    # --- recovery ----------------------------------------------------------------------
+
     def _run(self, partition: int) -> PartitionRun:
         run = self.held.get(partition)
         if run is None:
             started = time.perf_counter()
-            offset, entries = self.table.load(partition)
+            version, entries = self.table.load(partition)
             recovered = recover(self.settings, entries)
             processor = Processor(
-                self.settings,
-                recovered.engine,
-                partition=partition,
-                partitions=self.partitions,
+                self.settings, recovered.engine, partition=partition, partitions=self.partitions
             )
-            run = self.held[partition] = PartitionRun(processor, offset, recovered.origins)
+            chain: Chain[Any] = Chain(partition, recovered.runs)
+            run = self.held[partition] = PartitionRun(processor, chain, version, recovered.origins)
             seconds = time.perf_counter() - started
             self.stats.recoveries.append((partition, seconds))
             log.info(
-                "partition %d recovered at change offset %d (%d entries) in %.2f s",
+                "partition %d recovered from checkpoint %d (%d entries) in %.2f s",
                 partition,
-                offset,
+                version,
                 len(entries),
                 seconds,
             )
         return run
 
-    def _apply(self, run: PartitionRun, event: Any) -> None:
-        msg = event.message
-        if msg.offset <= run.offset:
-            self.stats.skipped += 1
+    async def _save(self, partition: int, run: PartitionRun) -> None:
+        processor = run.processor
+        entries = changed_entries(
+            processor.engine, processor.changes, run.dirty_origins, run.dirty_runs
+        )
+        if not entries:
             return
-        run.offset = msg.offset
+        run.version += 1
+        await self.table.save(partition, run.version, entries)
+        processor.changes.clear()
+        run.dirty_origins.clear()
+        run.dirty_runs.clear()
+
+    # --- receiving ---------------------------------------------------------------------
+
+    async def _receive(self, run: PartitionRun, event: Any) -> None:
+        headers = h.read_headers(event.message.headers)
+        if h.FACTS_FOR in headers:
+            await self._facts_arrived(run, event, headers)
+            return
+        link = None
+        if h.LINK in headers:
+            try:
+                link = Link.from_header(headers[h.LINK])
+            except InputError as error:
+                log.warning("ignoring an unreadable link: %s", error.reason)
+        if link is None:
+            await self._unlinked(run, event, headers)
+            return
+        verdict = run.chain.offer(link, event)
+        if verdict is Verdict.DUPLICATE:
+            self.stats.duplicates += 1
+            self._done.append(event)
+        elif verdict is Verdict.APPLY:
+            await self._follow_chain(run, link, event)
+
+    async def _follow_chain(self, run: PartitionRun, link: Link, event: Any) -> None:
+        """Apply a linked record, then every held one it was holding up, until one waits."""
+        current: tuple[Link, Any] | None = (link, event)
+        while current is not None:
+            link, event = current
+            if not await self._linked(run, link, event):
+                return
+            self._done.append(event)
+            run.dirty_runs[link.run] = link.seq
+            current = run.chain.applied(link)
+
+    async def _linked(self, run: PartitionRun, link: Link, event: Any) -> bool:
+        """Apply one linked record here; return False when it must wait for facts."""
+        msg = event.message
         headers = h.read_headers(msg.headers)
+        record = self._record(msg, headers)
+        command = command_of(record)
+        if command is None:
+            await self._apply(run, record, msg, headers, None)
+            return True
+        processor = run.processor
+        target = partition_for(command.user, self.partitions)
+        if target != processor.partition:
+            facts = processor.facts_here(command)
+            await self.topics["changes"].send(
+                key=msg.key,
+                value=facts_to_json(facts),
+                partition=target,
+                headers=[
+                    (h.FACTS_FOR, f"{link.run}:{link.seq}".encode()),
+                    (h.ORIGIN, headers[h.ORIGIN]),
+                ],
+            )
+            return True
+        run.waiting[(link.run, link.seq)] = Waiting(link, event, command)
+        return await self._judge_if_ready(run, (link.run, link.seq))
+
+    async def _facts_arrived(self, run: PartitionRun, event: Any, headers: h.Headers) -> None:
+        run_id, _, seq_text = headers[h.FACTS_FOR].decode().rpartition(":")
+        step = (run_id, int(seq_text))
+        if step[1] <= run.chain.last.get(run_id, -1):
+            self._done.append(event)
+            return
+        try:
+            facts = facts_from_json(event.message.value or b"")
+        except InputError as error:
+            log.warning("dropping unreadable facts for %s: %s", step, error.reason)
+            self._done.append(event)
+            return
+        run.facts.setdefault(step, []).append((facts, event))
+        if step in run.waiting:
+            waiting = run.waiting[step]
+            if await self._judge_if_ready(run, step):
+                self._done.append(waiting.event)
+                run.dirty_runs[waiting.link.run] = waiting.link.seq
+                following = run.chain.applied(waiting.link)
+                if following is not None:
+                    await self._follow_chain(run, *following)
+
+    async def _judge_if_ready(self, run: PartitionRun, step: Step) -> bool:
+        """Apply a waiting command once its facts are complete; return whether it was."""
+        waiting = run.waiting[step]
+        facts = run.processor.facts_here(waiting.command)
+        arrived = run.facts.get(step, [])
+        for remote, _ in arrived:
+            facts = merge_facts(facts, remote)
+        if not complete(waiting.command, facts):
+            return False
+        del run.waiting[step]
+        run.facts.pop(step, None)
+        self._done.extend(e for _, e in arrived)
+        msg = waiting.event.message
+        headers = h.read_headers(msg.headers)
+        await self._apply(run, self._record(msg, headers), msg, headers, facts)
+        return True
+
+    async def _unlinked(self, run: PartitionRun, event: Any, headers: h.Headers) -> None:
         topic, partition, offset = headers[h.ORIGIN].decode().rsplit(":", 2)
         path = headers.get(h.PATH, b"").decode()
         origin_key = f"{topic}:{partition}" + (f"<{path}" if path else "")
+        self._done.append(event)
         if run.origins.get(origin_key, -1) >= int(offset):
-            self.stats.skipped += 1
+            self.stats.duplicates += 1
             return
         run.origins[origin_key] = run.dirty_origins[origin_key] = int(offset)
-        key = None if msg.key is None else msg.key.decode("utf-8", "replace")
-        record = Record(self.short[topic], key, msg.value, h.input_headers(headers))
-        at = headers[h.AT].decode()
-        origin = Origin(topic, int(partition), int(offset))
-        try:
-            facts = facts_from_json(headers[h.FACTS]) if h.FACTS in headers else None
-        except InputError as error:
-            log.warning("dropping the facts of %s: %s", origin, error.reason)
-            facts = None
-        out = run.processor.process(record, origin, at, facts)
-        self.stats.applied += 1
-        self._publish(run, out, msg, headers)
+        facts = None
+        if h.FACTS in headers:
+            try:
+                facts = facts_from_json(headers[h.FACTS])
+            except InputError as error:
+                log.warning("dropping the facts of %s: %s", origin_key, error.reason)
+        msg = event.message
+        await self._apply(run, self._record(msg, headers), msg, headers, facts)
 
-    def _publish(self, run: PartitionRun, out: Output, msg: Any, headers: h.Headers) -> None:
+    # --- applying and publishing -------------------------------------------------------
+
+    def _record(self, msg: Any, headers: h.Headers) -> Record:
+        topic = headers[h.ORIGIN].decode().rsplit(":", 2)[0]
+        key = None if msg.key is None else msg.key.decode("utf-8", "replace")
+        return Record(self.short[topic], key, msg.value, h.input_headers(headers))
+
+    async def _apply(
+        self,
+        run: PartitionRun,
+        record: Record,
+        msg: Any,
+        headers: h.Headers,
+        facts: CommandFacts | None,
+    ) -> None:
+        topic, partition, offset = headers[h.ORIGIN].decode().rsplit(":", 2)
+        origin = Origin(topic, int(partition), int(offset))
+        out = run.processor.process(record, origin, headers[h.AT].decode(), facts)
+        self.stats.applied += 1
+        await self._publish(run, out, msg, headers)
+
+    async def _publish(self, run: PartitionRun, out: Output, msg: Any, headers: h.Headers) -> None:
         state = run.processor.engine.state
-        published_pairs: set[tuple[str, str]] = set()
+        pairs: set[tuple[str, str]] = set()
         for delta in out.deltas:
-            self._send(access_topic(self.settings, delta.spoke), delta.user_id, delta.to_json())
-            published_pairs.add((delta.spoke, delta.user_id))
+            await self._send(
+                access_topic(self.settings, delta.spoke), delta.user_id, delta.to_json()
+            )
+            pairs.add((delta.spoke, delta.user_id))
             self.stats.deltas += 1
-        for spoke_id, user_id in sorted(published_pairs):
+        for spoke_id, user_id in sorted(pairs):
             user = state.users.get(user_id)
             body = state_json(
                 spoke_id,
@@ -148,33 +309,25 @@ class Resolver:
                 seq=state.seqs.get((spoke_id, user_id), 0),
                 at=headers[h.AT].decode(),
             )
-            self._send(state_topic(self.settings, spoke_id), user_id, body)
+            await self._send(state_topic(self.settings, spoke_id), user_id, body)
         for decision in out.audit:
-            self._send(self.settings.topic("audit"), str(decision["command_id"]), decision)
+            await self._send(self.settings.topic("audit"), decision["command_id"], decision)
         for letter in out.dead_letters:
-            letter_key = letter.get("key")
-            self._send(self.settings.topic("dlq"), letter_key, letter)
+            await self._send(self.settings.topic("dlq"), letter.get("key"), letter)
             self.stats.dead_letters += 1
         if out.forward is not None:
             onward = dict(headers)
             onward[h.FACTS] = facts_to_json(out.forward.facts)
             path = headers.get(h.PATH, b"").decode()
             onward[h.PATH] = (f"{path}>" if path else "").encode() + str(msg.partition).encode()
-            self.topics["changes"].send_soon(
+            await self.topics["changes"].send(
                 key=msg.key,
                 value=msg.value,
                 partition=out.forward.partition,
                 headers=list(onward.items()),
             )
 
-    def _send(self, topic: str, key: object, body: JsonObject | None) -> None:
+    async def _send(self, topic: str, key: object, body: JsonObject | None) -> None:
         value = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         raw_key = None if key is None else str(key).encode("utf-8")
-        self.topics[topic].send_soon(key=raw_key, value=value)
-
-    def _save(self, partition: int, run: PartitionRun) -> None:
-        processor = run.processor
-        entries = changed_entries(processor.engine, processor.changes, run.dirty_origins)
-        self.table.save(partition, run.offset, entries)
-        processor.changes.clear()
-        run.dirty_origins.clear()
+        await self.topics[topic].send(key=raw_key, value=value)

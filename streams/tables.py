@@ -2,13 +2,13 @@
 
 Protocol, per batch of one partition (`save`), so that a crash at any point loses nothing:
 1. the batch's outputs were already flushed to Kafka by the caller;
-2. the journal: every changed entry, framed into parts, then a marker naming the last change
-   offset applied and the number of parts; journal and marker go to the same changelog
-   partition, in order, so a marker is never seen without its parts;
+2. the journal: every changed entry, framed into parts, then a marker naming the checkpoint
+   number and the number of parts; journal and marker go to the same changelog partition,
+   in order, so a marker is never seen without its parts;
 3. the entries themselves, locally and to the changelog;
 4. the caller acks the batch; Faust flushes the producer before it commits offsets.
 On recovery (`load`) the entries are read and the journal named by the marker is laid over
-them: the partition is back exactly at the marker's offset. A crash before the marker landed
+them: the partition is back exactly where that checkpoint left it. A crash before the marker landed
 leaves the previous checkpoint, and the batch is processed again to the same deltas (the same
 `seq`s), which consumers drop.
 """
@@ -42,18 +42,18 @@ class CheckpointTable:
         # directly avoids Faust's "current event" lookup, which is ambiguous in a batch.
         return self.table.data._db_for_partition(partition)
 
-    def save(self, partition: int, offset: int, entries: Entries) -> None:
-        """Write a batch's entries (None deletes) as of change offset `offset`."""
+    async def save(self, partition: int, version: int, entries: Entries) -> None:
+        """Write a batch's entries (None deletes) as checkpoint number `version`."""
         parts = list(_frame(entries))
         for index, part in enumerate(parts):
-            self._put(partition, JOURNAL + str(index).encode(), _LEN.pack(offset) + part)
-        marker = json.dumps({"offset": offset, "parts": len(parts)}).encode()
-        self._put(partition, MARKER, marker)
+            await self._put(partition, JOURNAL + str(index).encode(), _LEN.pack(version) + part)
+        marker = json.dumps({"version": version, "parts": len(parts)}).encode()
+        await self._put(partition, MARKER, marker)
         for key, value in entries.items():
-            self._put(partition, key, value)
+            await self._put(partition, key, value)
 
     def load(self, partition: int) -> tuple[int, list[tuple[bytes, bytes]]]:
-        """Return the last change offset applied (-1 if none) and every entry, as of then."""
+        """Return the last checkpoint number (-1 if none) and every entry, as of then."""
         db = self._db(partition)
         entries: dict[bytes, bytes] = {}
         journal: dict[bytes, bytes] = {}
@@ -68,25 +68,32 @@ class CheckpointTable:
         if marker is None:
             return -1, sorted(entries.items())
         mark = json.loads(marker)
-        offset = int(mark["offset"])
+        version = int(mark["version"])
         for index in range(int(mark["parts"])):
             part = journal.get(JOURNAL + str(index).encode())
-            if part is None or _LEN.unpack_from(part)[0] != offset:
-                return offset, sorted(entries.items())
+            if part is None or _LEN.unpack_from(part)[0] != version:
+                return version, sorted(entries.items())
             for key, value in _unframe(part[_LEN.size :]):
                 if value is None:
                     entries.pop(key, None)
                 else:
                     entries[key] = value
-        return offset, sorted(entries.items())
+        return version, sorted(entries.items())
 
-    def _put(self, partition: int, key: bytes, value: bytes | None) -> None:
+    async def _put(self, partition: int, key: bytes, value: bytes | None) -> None:
         db = self._db(partition)
         if value is None:
             db.delete(key)
         else:
             db.put(key, value)
-        self.table.send_changelog(partition, key, value, "raw", "raw")
+        await self.table.changelog_topic.send(
+            key=key,
+            value=value,
+            partition=partition,
+            key_serializer="raw",
+            value_serializer="raw",
+            callback=self.table._on_changelog_sent,
+        )
 
 
 def _frame(entries: Entries) -> Iterator[bytes]:

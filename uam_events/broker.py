@@ -17,17 +17,19 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewPartitions, NewTopic
 
+from uam_events.chain import Link
 from uam_events.core.values import JsonObject
 from uam_events.deadletter import dead_letter
 from uam_events.errors import BrokerError, InputError, ReplayError
+from uam_events.inputs import Record
 from uam_events.replay_lines import read_line
+from uam_events.routes import destinations
 from uam_events.settings import Settings
 from uam_events.topics import TopicSpec, all_topics
 
-RUN_HEADER = "uam-run"
-SEQ_HEADER = "uam-seq"
+LINK_HEADER = "uam-link"
 AT_HEADER = "uam-at"
-"""Headers `uam produce` sets: its run id, the record's number in the file, its event time."""
+"""Headers `uam produce` sets: the record's link in its run (`uam_events.chain`), its time."""
 
 EPOCH = "1970-01-01T00:00:00Z"
 Progress = Callable[[int], None]
@@ -152,6 +154,9 @@ class _Publisher:
         self.summary = ProduceSummary(run_id=uuid.uuid4().hex)
         config = {**client_config(settings), "enable.idempotence": True, "linger.ms": 10}
         self.producer = Producer(config)
+        self.key = settings.verification_key()
+        self.last_in: dict[int, int] = {}
+        """The number of the last record sent to each change-topic partition."""
 
     def publish(self, lines: Iterable[bytes], progress: Progress | None) -> None:
         """Publish every line; unreadable ones go to the dead-letter topic."""
@@ -172,8 +177,7 @@ class _Publisher:
             record = line.record
             headers: list[tuple[str, str | bytes | None]] = list((record.headers or {}).items())
             headers += [
-                (RUN_HEADER, summary.run_id.encode()),
-                (SEQ_HEADER, str(seq).encode()),
+                (LINK_HEADER, self._link(record, seq).to_header()),
                 (AT_HEADER, line.at.encode()),
             ]
             key = None if record.key is None else record.key.encode("utf-8")
@@ -183,6 +187,14 @@ class _Publisher:
             summary.by_topic[record.topic] = summary.by_topic.get(record.topic, 0) + 1
         if progress is not None:
             progress(read)
+
+    def _link(self, record: Record, seq: int) -> Link:
+        partitions = self.settings.kafka.partitions
+        targets = destinations(record, partitions, self.key, linked=True)
+        link = Link(self.summary.run_id, seq, {p: self.last_in.get(p, -1) for p in targets})
+        for partition in targets:
+            self.last_in[partition] = seq
+        return link
 
     def finish(self) -> ProduceSummary:
         """Wait for every record to be acknowledged; raise BrokerError if any was refused."""

@@ -4,7 +4,8 @@ A worker saves, after each batch, the entries the batch changed (users with thei
 grants and seqs, hub items, the lists they belong to, rules as their original policy bytes,
 and the last origin offset applied per input partition); after a restart it reads them all
 back and restores the engine from them. Keys sort by kind: `i/` items, `l/` lists, `o/`
-origin offsets, `r/` rules, `u/` users. Values are compact JSON (a rule keeps its bytes).
+origin offsets, `r/` rules, `s/` positions in `uam produce` runs, `u/` users. Values are
+compact JSON (a rule keeps its bytes).
 """
 
 from __future__ import annotations
@@ -36,10 +37,20 @@ class Recovered:
 
     engine: Engine
     origins: dict[str, int] = field(default_factory=dict)
+    runs: dict[str, int] = field(default_factory=dict)
 
 
-def changed_entries(engine: Engine, changes: Changes, origins: dict[str, int]) -> Entries:
-    """Return the entries for everything `changes` names, as the engine now holds it."""
+def changed_entries(
+    engine: Engine,
+    changes: Changes,
+    origins: dict[str, int],
+    runs: dict[str, int] | None = None,
+) -> Entries:
+    """Return the entries for everything `changes` names, as the engine now holds it.
+
+    `origins` are the last origin offsets applied and `runs` the last number applied per
+    `uam produce` run, each for the keys that moved.
+    """
     entries: Entries = {}
     for user_id in sorted(changes.users):
         saved = save_user(engine, user_id)
@@ -54,6 +65,8 @@ def changed_entries(engine: Engine, changes: Changes, origins: dict[str, int]) -
         entries[_key("r", rule_id)] = value
     for origin, offset in sorted(origins.items()):
         entries[_key("o", origin)] = str(offset).encode("ascii")
+    for run_id, seq in sorted((runs or {}).items()):
+        entries[_key("s", run_id)] = str(seq).encode("ascii")
     return entries
 
 
@@ -64,6 +77,7 @@ def recover(settings: Settings, entries: Iterable[tuple[bytes, bytes]]) -> Recov
     rules: list[Rule] = []
     users: list[SavedUser] = []
     origins: dict[str, int] = {}
+    runs: dict[str, int] = {}
     for raw_key, value in entries:
         kind, _, name = raw_key.decode("utf-8").partition("/")
         try:
@@ -79,13 +93,15 @@ def recover(settings: Settings, entries: Iterable[tuple[bytes, bytes]]) -> Recov
                 rules.append(_rule_from(name, value))
             elif kind == "o":
                 origins[name] = int(value)
+            elif kind == "s":
+                runs[name] = int(value)
         except (ValueError, KeyError, TypeError, InputError) as error:
             raise RecoveryError(
                 f"checkpoint entry {raw_key!r} is unreadable ({error}); reset the worker's "
                 "state (`uam worker --reset`) to rebuild it from the change topic"
             ) from None
     engine = restore(settings.core_spokes(), lists=lists, items=items, rules=rules, users=users)
-    return Recovered(engine, origins)
+    return Recovered(engine, origins, runs)
 
 
 def _key(kind: str, name: str) -> bytes:

@@ -180,6 +180,22 @@ class Processor:
             return Forward(owner, facts)
         return facts
 
+    def facts_here(self, command: SetAccess | CopyAccess) -> CommandFacts:
+        """Return what this partition knows of the command's actor and source (those it owns)."""
+        st = self.engine.state
+        facts = CommandFacts()
+        if partition_for(command.actor, self.partitions) == self.partition:
+            facts = replace(facts, actor=Party.of(command.actor, st.users.get(command.actor)))
+        if (
+            isinstance(command, CopyAccess)
+            and partition_for(command.source, self.partitions) == self.partition
+        ):
+            access = st.access_of(command.spoke, command.source)
+            grants = tuple(sorted((key, g.level) for key, g in access.grants.items()))
+            source = Party.of(command.source, st.users.get(command.source))
+            facts = replace(facts, source=source, source_grants=grants)
+        return facts
+
     def _dead_letter(
         self, record: Record, origin: Origin, at: str, error: InputError
     ) -> JsonObject:
@@ -223,3 +239,21 @@ def facts_from_json(raw: bytes) -> CommandFacts:
             "headers.uam-facts", f"unreadable ({error})", "let the workers write this header"
         ) from None
     return CommandFacts(parties.get("actor"), parties.get("source"), source_grants)
+
+
+def merge_facts(a: CommandFacts, b: CommandFacts) -> CommandFacts:
+    """Return the facts of both (where both know something, `a` wins)."""
+    return CommandFacts(
+        a.actor or b.actor,
+        a.source or b.source,
+        a.source_grants if a.source_grants is not None else b.source_grants,
+    )
+
+
+def complete(command: SetAccess | CopyAccess, facts: CommandFacts) -> bool:
+    """Return whether the facts are all the command needs to be judged at its target."""
+    if facts.actor is None:
+        return False
+    return not isinstance(command, CopyAccess) or (
+        facts.source is not None and facts.source_grants is not None
+    )
