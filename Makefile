@@ -5,11 +5,14 @@ PY := $(VENV)/bin/python
 UAM := $(VENV)/bin/uam
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-out
+# the local Kafka broker (deploy/kafka): standard library only, so it needs no venv
+BROKER := python3 deploy/kafka/broker.py
+BROKER_ARGS ?=
 
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,17 +32,21 @@ test: $(STAMP) ## run lint, type checks, import contracts, schema freshness and 
 test-unit: $(STAMP) ## run the unit tests only
 	$(PY) -m pytest -q tests/unit
 
+test-integration: $(STAMP) ## run the tests on a real Kafka broker (KAFKA_VERSION, KAFKA_BOOTSTRAP_SERVERS)
+	$(PY) -m pytest -q -m integration tests/integration
+
 lint: $(STAMP) ## ruff and the import contracts (the core imports no I/O library)
-	$(VENV)/bin/ruff check uam_events streams tests bench
-	$(VENV)/bin/ruff format --check uam_events streams tests bench
+	$(VENV)/bin/ruff check uam_events streams tests bench deploy
+	$(VENV)/bin/ruff format --check uam_events streams tests bench deploy
 	$(VENV)/bin/lint-imports
 
-typecheck: $(STAMP) ## mypy strict on the package
+typecheck: $(STAMP) ## mypy strict on the package and deploy/kafka/broker.py
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict deploy/kafka/broker.py
 
 format: $(STAMP) ## format the code with ruff
-	$(VENV)/bin/ruff format uam_events streams tests bench
-	$(VENV)/bin/ruff check --fix uam_events streams tests bench
+	$(VENV)/bin/ruff format uam_events streams tests bench deploy
+	$(VENV)/bin/ruff check --fix uam_events streams tests bench deploy
 
 bench: $(STAMP) ## run the core benchmark (figures as ratios against a same-run baseline)
 	$(PY) bench/core.py
@@ -47,7 +54,20 @@ bench: $(STAMP) ## run the core benchmark (figures as ratios against a same-run 
 schemas: $(STAMP) ## regenerate schemas/ from the pydantic contract models
 	$(PY) -m uam_events.contract.schemas schemas
 
+broker-start: ## start the local Kafka broker on 127.0.0.1:19092 (KAFKA_VERSION=4.3.1 for 4.x)
+	$(BROKER) start $(BROKER_ARGS)
+
+broker-stop: ## stop the local Kafka broker
+	$(BROKER) stop $(BROKER_ARGS)
+
+broker-reset: ## stop the local Kafka broker and wipe its data
+	$(BROKER) reset $(BROKER_ARGS)
+
+broker-status: ## tell whether the local Kafka broker answers (exit 1 when it does not)
+	$(BROKER) status $(BROKER_ARGS)
+
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_OUT)
 
-.PHONY: help install demo test test-unit lint typecheck format bench schemas clean
+.PHONY: help install demo test test-unit test-integration lint typecheck format bench schemas clean \
+	broker-start broker-stop broker-reset broker-status
