@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import faust
+from faust.types import TP
 
 from streams.resolver import Resolver
 from streams.router import Router
@@ -61,6 +62,7 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         broker_session_timeout=10.0,
+        stream_wait_empty=False,
         broker_heartbeat_interval=2.0,
         web_enabled=options.web_port is not None,
         web_port=options.web_port or 6066,
@@ -92,15 +94,24 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
     async def route(stream: Any) -> None:
         await router.route(stream)
 
+    def holds(partition: int) -> bool:
+        return TP(changes.get_topic_name(), partition) in app.consumer.assignment()
+
     async def resolve(stream: Any) -> None:
-        await resolver.resolve(stream, app.producer, options.batch)
+        await resolver.resolve(stream, app.producer, holds, options.batch)
 
     app.agent(inputs, name="router", concurrency=1)(route)
     app.agent(changes, name="resolver", concurrency=1)(resolve)
 
-    async def on_revoked(_: Any, revoked: set[Any], **__: Any) -> None:
-        resolver.forget({tp.partition for tp in revoked if tp.topic == changes.get_topic_name()})
+    async def report() -> None:
+        resolver.report()
 
-    app.on_partitions_revoked.connect(cast(Any, on_revoked))
+    app.timer(10.0)(report)
+
+    async def on_assigned(_: Any, assigned: set[Any], **__: Any) -> None:
+        mine = {tp.partition for tp in assigned if tp.topic == changes.get_topic_name()}
+        resolver.keep_only(mine)
+
+    app.on_partitions_assigned.connect(cast(Any, on_assigned))
 
     return Workers(app, router, resolver)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +39,7 @@ from uam_events.partition import (
     merge_facts,
     partition_for,
 )
-from uam_events.routes import command_of
+from uam_events.routes import GLOBAL_TOPICS, command_of
 from uam_events.settings import Settings
 from uam_events.topics import access_topic, input_topics, state_topic
 
@@ -68,6 +70,30 @@ class PartitionRun:
     dirty_runs: dict[str, int] = field(default_factory=dict)
     waiting: dict[Step, Waiting] = field(default_factory=dict)
     facts: dict[Step, list[tuple[CommandFacts, Any]]] = field(default_factory=dict)
+    inflight: deque[Any] = field(default_factory=deque)
+    """Events received and not yet acked, in offset order."""
+    done: set[int] = field(default_factory=set)
+    """Offsets of in-flight events that are finished (applied, dropped or consumed)."""
+    received: set[int] = field(default_factory=set)
+    """Offsets of the in-flight events."""
+
+    def finish(self, event: Any) -> None:
+        """Mark an event finished; it is acked once every earlier one is too."""
+        self.done.add(event.message.offset)
+
+    def ackable(self) -> list[Any]:
+        """Return the finished events at the head of the partition, in offset order.
+
+        Acking only an unbroken head keeps Faust from committing past an event still held
+        (its commit takes the first run of acked offsets, even after a hole at the start).
+        """
+        ready = []
+        while self.inflight and self.inflight[0].message.offset in self.done:
+            event = self.inflight.popleft()
+            self.done.discard(event.message.offset)
+            self.received.discard(event.message.offset)
+            ready.append(event)
+        return ready
 
 
 @dataclass(slots=True)
@@ -92,28 +118,54 @@ class Resolver:
         self.short = input_topics(settings)
         self.held: dict[int, PartitionRun] = {}
         self.stats = ResolverStats()
-        self._done: list[Any] = []
 
-    async def resolve(self, stream: Any, producer: Any, batch: int = 500) -> None:
-        """Agent body: take batches, apply them, flush outputs, save checkpoints, then ack."""
+    async def resolve(
+        self, stream: Any, producer: Any, holds: Callable[[int], bool], batch: int = 500
+    ) -> None:
+        """Agent body: take batches, apply them, flush outputs, save checkpoints, then ack.
+
+        `holds(partition)` says whether this worker is assigned the partition now: an event
+        fetched before a rebalance took its partition away is left to the new owner.
+        """
         async for events in stream.noack_take(batch, within=0.05):
             touched: dict[int, PartitionRun] = {}
             for event in events:
                 partition = event.message.partition
+                if not holds(partition):
+                    self.held.pop(partition, None)
+                    continue
                 run = touched.get(partition) or self._run(partition)
                 touched[partition] = run
                 await self._receive(run, event)
             await producer.flush()
             for partition, run in touched.items():
                 await self._save(partition, run)
-            done, self._done = self._done, []
-            for event in done:
-                await stream.ack(event)
+            for run in touched.values():
+                for event in run.ackable():
+                    await stream.ack(event)
 
-    def forget(self, partitions: set[int]) -> None:
-        """Drop the partitions this worker no longer holds (after a rebalance)."""
-        for partition in partitions:
-            self.held.pop(partition, None)
+    def report(self) -> None:
+        """Log what each held partition waits for (a timer calls it)."""
+        for partition, run in sorted(self.held.items()):
+            if run.chain.held or run.waiting:
+                log.info(
+                    "partition %d: %d records wait for a predecessor, %d commands for facts "
+                    "(%s), position %s",
+                    partition,
+                    run.chain.held,
+                    len(run.waiting),
+                    sorted(run.waiting)[:3],
+                    run.chain.last,
+                )
+
+    def keep_only(self, partitions: set[int]) -> None:
+        """Drop the partitions this worker no longer holds (after a rebalance).
+
+        A partition kept through a rebalance keeps its run: the events it holds in flight
+        are not fetched again, so they must not be forgotten.
+        """
+        for partition in set(self.held) - partitions:
+            del self.held[partition]
 
     # --- recovery ----------------------------------------------------------------------
 
@@ -155,6 +207,10 @@ class Resolver:
     # --- receiving ---------------------------------------------------------------------
 
     async def _receive(self, run: PartitionRun, event: Any) -> None:
+        if event.message.offset in run.received:
+            return  # fetched again after a rebalance while the first copy is in flight
+        run.received.add(event.message.offset)
+        run.inflight.append(event)
         headers = h.read_headers(event.message.headers)
         if h.FACTS_FOR in headers:
             await self._facts_arrived(run, event, headers)
@@ -171,7 +227,7 @@ class Resolver:
         verdict = run.chain.offer(link, event)
         if verdict is Verdict.DUPLICATE:
             self.stats.duplicates += 1
-            self._done.append(event)
+            run.finish(event)
         elif verdict is Verdict.APPLY:
             await self._follow_chain(run, link, event)
 
@@ -182,7 +238,7 @@ class Resolver:
             link, event = current
             if not await self._linked(run, link, event):
                 return
-            self._done.append(event)
+            run.finish(event)
             run.dirty_runs[link.run] = link.seq
             current = run.chain.applied(link)
 
@@ -216,19 +272,19 @@ class Resolver:
         run_id, _, seq_text = headers[h.FACTS_FOR].decode().rpartition(":")
         step = (run_id, int(seq_text))
         if step[1] <= run.chain.last.get(run_id, -1):
-            self._done.append(event)
+            run.finish(event)
             return
         try:
             facts = facts_from_json(event.message.value or b"")
         except InputError as error:
             log.warning("dropping unreadable facts for %s: %s", step, error.reason)
-            self._done.append(event)
+            run.finish(event)
             return
         run.facts.setdefault(step, []).append((facts, event))
         if step in run.waiting:
             waiting = run.waiting[step]
             if await self._judge_if_ready(run, step):
-                self._done.append(waiting.event)
+                run.finish(waiting.event)
                 run.dirty_runs[waiting.link.run] = waiting.link.seq
                 following = run.chain.applied(waiting.link)
                 if following is not None:
@@ -245,7 +301,8 @@ class Resolver:
             return False
         del run.waiting[step]
         run.facts.pop(step, None)
-        self._done.extend(e for _, e in arrived)
+        for _, fact_event in arrived:
+            run.finish(fact_event)
         msg = waiting.event.message
         headers = h.read_headers(msg.headers)
         await self._apply(run, self._record(msg, headers), msg, headers, facts)
@@ -255,7 +312,7 @@ class Resolver:
         topic, partition, offset = headers[h.ORIGIN].decode().rsplit(":", 2)
         path = headers.get(h.PATH, b"").decode()
         origin_key = f"{topic}:{partition}" + (f"<{path}" if path else "")
-        self._done.append(event)
+        run.finish(event)
         if run.origins.get(origin_key, -1) >= int(offset):
             self.stats.duplicates += 1
             return
@@ -312,7 +369,11 @@ class Resolver:
             await self._send(state_topic(self.settings, spoke_id), user_id, body)
         for decision in out.audit:
             await self._send(self.settings.topic("audit"), decision["command_id"], decision)
+        speaks_for_all = run.processor.partition == 0
         for letter in out.dead_letters:
+            topic = self.short.get(str(letter.get("topic")))
+            if topic in GLOBAL_TOPICS and not speaks_for_all:
+                continue  # every partition refuses a global change alike: partition 0 says so
             await self._send(self.settings.topic("dlq"), letter.get("key"), letter)
             self.stats.dead_letters += 1
         if out.forward is not None:

@@ -299,3 +299,27 @@ def read_topic(
         return records
     finally:
         consumer.close()
+
+
+def group_lag(settings: Settings, group: str, topics: Iterable[str], timeout: float = 10.0) -> int:
+    """Return how many records of `topics` the consumer group has not committed yet."""
+    consumer = Consumer({**client_config(settings), "group.id": group, "enable.auto.commit": False})
+    try:
+        metadata = consumer.list_topics(timeout=timeout)
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            if topic in metadata.topics
+            for p in metadata.topics[topic].partitions
+        ]
+        committed = consumer.committed(partitions, timeout=timeout)
+        lag = 0
+        for tp in committed:
+            low, high = consumer.get_watermark_offsets(tp, timeout)
+            position = tp.offset if tp.offset >= 0 else low
+            lag += max(high - position, 0)
+    except KafkaException as error:
+        raise BrokerError(f"cannot read the lag of group {group}: {_why(error)}") from None
+    finally:
+        consumer.close()
+    return lag
