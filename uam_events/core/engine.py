@@ -14,7 +14,7 @@ from typing import Any
 
 from uam_events.core import commands as cmd
 from uam_events.core.access import UserAccess
-from uam_events.core.deltas import Delta, diff_access
+from uam_events.core.deltas import Delta
 from uam_events.core.events import (
     CopyAccess,
     HubItemDeleted,
@@ -33,7 +33,8 @@ from uam_events.core.events import (
 )
 from uam_events.core.hierarchy import ItemChange
 from uam_events.core.levels import Level
-from uam_events.core.resolver import ExplicitGrant, resolve_access
+from uam_events.core.refresh import Stale, mark, refresh
+from uam_events.core.resolver import ExplicitGrant
 from uam_events.core.rulebook import Pair
 from uam_events.core.rules import AccessRule, QualifiedUser, RoleRule
 from uam_events.core.scim_user import apply_patch
@@ -54,10 +55,17 @@ class Outcome:
 
 @dataclass(slots=True)
 class _Effect:
-    """What a handler did: pairs to resolve again, and decisions to publish."""
+    """What a handler did: pairs to resolve again (with what went stale), decisions."""
 
-    pairs: set[Pair] = field(default_factory=set)
+    stale: dict[Pair, Stale] = field(default_factory=dict)
     decisions: list[cmd.Decision] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, pairs: Iterable[Pair], what: Stale = Stale.ALL) -> _Effect:
+        """Return the effect that marks `what` stale in each pair."""
+        effect = cls()
+        mark(effect.stale, pairs, what)
+        return effect
 
 
 class Engine:
@@ -70,38 +78,7 @@ class Engine:
         """Apply one input at event time `at`; raise InputError (state unchanged) if invalid."""
         handler = HANDLERS[type(event)]
         effect = handler(self, event)
-        return Outcome(self.refresh(effect.pairs, at), effect.decisions)
-
-    def refresh(self, pairs: Iterable[Pair], at: str) -> list[Delta]:
-        """Resolve each pair again and return the deltas between old and new access."""
-        st = self.state
-        deltas: list[Delta] = []
-        for spoke_id, user_id in sorted(pairs):
-            user = st.users.get(user_id)
-            spoke = st.spokes.get(spoke_id)
-            if user is None or spoke is None:
-                continue
-            old = st.access_of(spoke_id, user_id)
-            new = resolve_access(
-                spoke,
-                user,
-                access_rules=st.rules.access_rules(user_id, spoke_id),
-                role_rules=st.rules.role_rules(user_id, spoke_id),
-                explicit=st.explicit.of(user_id),
-                hierarchies=st.hierarchies,
-                previous=old,
-            )
-            changes = diff_access(old, new)
-            if old.own_items != new.own_items:
-                st.holders.replace((spoke_id, user_id), old.own_items, new.own_items)
-            pair = (spoke_id, user_id)
-            seq = st.seqs.get(pair, 0)
-            for kind, body in changes:
-                seq += 1
-                deltas.append(Delta(spoke_id, user_id, user.email, kind, body, at, seq))
-            st.access[pair] = new
-            st.seqs[pair] = seq
-        return deltas
+        return Outcome(refresh(self.state, effect.stale, at), effect.decisions)
 
     # --- users -------------------------------------------------------------------------
 
@@ -131,7 +108,7 @@ class Engine:
             return _Effect()
         spokes = self.state.explicit.clear_user(user.id)
         effect = self._change_user(user, user.id, UserRecord.tombstone)
-        effect.pairs.update((s, user.id) for s in spokes)
+        mark(effect.stale, [(s, user.id) for s in spokes], Stale.GRANTS)
         return effect
 
     def _identity_changed(self, event: IdentityAttributesChanged) -> _Effect:
@@ -163,11 +140,15 @@ class Engine:
         change(user)
         st.users[user_id] = user
         changed = st.attributes.update(user_id, old_attributes, user.attributes)
-        spokes = st.rules.rematch(user, old_attributes, None if is_new else changed)
+        roles, grants = st.rules.rematch(user, old_attributes, None if is_new else changed)
+        effect = _Effect()
+        mark(effect.stale, [(s, user_id) for s in roles], Stale.ROLE)
+        mark(effect.stale, [(s, user_id) for s in grants], Stale.GRANTS)
         if before != (user.workspaces, user.active, user.deleted):
-            spokes |= {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
+            spokes = {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
             spokes |= st.member_spokes(user)
-        return _Effect({(s, user_id) for s in spokes})
+            mark(effect.stale, [(s, user_id) for s in spokes], Stale.ALL)
+        return effect
 
     # --- hierarchies -------------------------------------------------------------------
 
@@ -175,12 +156,12 @@ class Engine:
         tree = self.state.hierarchies.list_for_upsert(event.list)
         change = tree.upsert(event.item, event.parent, event.name)
         if change is ItemChange.CREATED:
-            return _Effect(self._users_granted(event.list, event.item))
+            return _Effect.of(self._users_granted(event.list, event.item), Stale.GRANTS)
         if change is ItemChange.MOVED:
             pairs: set[Pair] = set()
             for code in tree.subtree(event.item):
                 pairs.update(self.state.holders.of_item(event.list, code))
-            return _Effect(pairs)
+            return _Effect.of(pairs, Stale.GRANTS)
         return _Effect()
 
     def _item_deleted(self, event: HubItemDeleted) -> _Effect:
@@ -196,7 +177,7 @@ class Engine:
         pairs = set(st.holders.of_item(event.list, event.item))
         for user_id, spokes in st.explicit.clear_item(event.list, event.item).items():
             pairs.update((s, user_id) for s in spokes)
-        return _Effect(pairs)
+        return _Effect.of(pairs, Stale.GRANTS)
 
     def _users_granted(self, hub_list: str, item: str) -> set[Pair]:
         """Return the pairs an access rule grants a newly created item to."""
@@ -219,10 +200,14 @@ class Engine:
         rule = event.rule
         self._check_rule(rule)
         st = self.state
-        return _Effect(st.rules.publish(rule, st.attributes, st.users))
+        previous = st.rules.rules.get(rule.id)
+        pairs = st.rules.publish(rule, st.attributes, st.users)
+        return _Effect.of(pairs, _stale_by(rule) | _stale_by(previous))
 
     def _rule_withdrawn(self, event: RuleWithdrawn) -> _Effect:
-        return _Effect(self.state.rules.withdraw(event.rule_id))
+        rules = self.state.rules
+        previous = rules.rules.get(event.rule_id)
+        return _Effect.of(rules.withdraw(event.rule_id), _stale_by(previous))
 
     def _check_rule(self, rule: AccessRule | RoleRule | QualifiedUser) -> None:
         spokes = rule.spokes if isinstance(rule, QualifiedUser) else (rule.spoke,)
@@ -257,7 +242,9 @@ class Engine:
         if command.level is not Level.NONE:
             grant = ExplicitGrant(command.level, command.actor, command.command_id)
         self.state.explicit.put(command.user, key, grant)
-        return _Effect({(command.spoke, command.user)}, [cmd.Decision(command.command_id, True)])
+        effect = _Effect.of([(command.spoke, command.user)], Stale.GRANTS)
+        effect.decisions.append(cmd.Decision(command.command_id, True))
+        return effect
 
     def _copy_access(self, command: CopyAccess) -> _Effect:
         st = self.state
@@ -283,8 +270,9 @@ class Engine:
             if existing is None or existing.level < level:
                 grant = ExplicitGrant(level, command.actor, command.command_id)
                 st.explicit.put(command.user, key, grant)
-        decision = cmd.Decision(command.command_id, True, None, tuple(skipped))
-        return _Effect({(spoke.id, command.user)}, [decision])
+        effect = _Effect.of([(spoke.id, command.user)], Stale.GRANTS)
+        effect.decisions.append(cmd.Decision(command.command_id, True, None, tuple(skipped)))
+        return effect
 
 
 Handler = Callable[[Engine, Any], _Effect]
@@ -305,6 +293,15 @@ HANDLERS: dict[type, Handler] = {
     CopyAccess: Engine._copy_access,
 }
 """The core's table of contents: each input type and the handler that applies it."""
+
+
+def _stale_by(rule: AccessRule | RoleRule | QualifiedUser | None) -> Stale:
+    """Return what a rule's change can make stale in the pairs it touches."""
+    if isinstance(rule, RoleRule):
+        return Stale.ROLE
+    if isinstance(rule, AccessRule):
+        return Stale.GRANTS
+    return Stale(0)
 
 
 def access_of(engine: Engine, spoke_id: str, user_id: str) -> UserAccess:

@@ -10,7 +10,7 @@ times the depth of the tree, never to the size of a list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from uam_events.core.access import (
     Cause,
@@ -126,6 +126,33 @@ def resolve_access(
     unchanged = previous is not None and previous.member and previous.grants == grants
     text = previous.text if unchanged and previous else render_text(spoke, grants)
     return UserAccess(True, role, role_because, grants, text, frozenset(own))
+
+
+def resolve_grants(
+    spoke: Spoke,
+    user: UserRecord,
+    previous: UserAccess,
+    *,
+    access_rules: Iterable[AccessRule],
+    explicit: Mapping[ExplicitKey, ExplicitGrant],
+    hierarchies: Hierarchies,
+) -> UserAccess:
+    """Return a member's access with grants and text resolved again, the role kept.
+
+    `previous` must be the member's full resolution before the grant inputs changed; it is
+    returned as it is when nothing it holds changes.
+    """
+    if not user.is_active_member(spoke.workspace_id):
+        return previous
+    own = own_levels(spoke, user, access_rules, explicit, hierarchies)
+    own_items = frozenset(own)
+    grants = minimal_grants(own, hierarchies)
+    if grants == previous.grants:
+        if own_items == previous.own_items:
+            return previous
+        return replace(previous, own_items=own_items)
+    text = render_text(spoke, grants)
+    return replace(previous, grants=grants, text=text, own_items=own_items)
 
 
 def _raise_to(own: OwnLevels, key: GrantKey, level: Level, cause: Cause) -> None:

@@ -111,31 +111,35 @@ class RuleBook:
         user: UserRecord,
         old: Mapping[str, AttrValue],
         changed: Iterable[str] | None,
-    ) -> set[str]:
+    ) -> tuple[set[str], set[str]]:
         """Re-evaluate the rules a change of `changed` names (None: a new user) can flip.
 
         A new user is a change from no attributes: the rules testing a value it holds, plus
-        the rules whose predicate holds for no attributes at all. Return the spokes of every
-        rule whose match flipped, and of every matching rule whose item template reads a
-        changed name.
+        the rules whose predicate holds for no attributes at all. Return the spokes where a
+        role rule's match flipped, and the spokes where an access rule's match flipped or a
+        matching access rule's item template reads a changed name.
         """
         if changed is None:
             candidates, templated = self._affected({}, user.attributes, user.attributes)
             candidates |= self.matching_empty
         else:
             candidates, templated = self._affected(old, user.attributes, changed)
-        spokes: set[str] = set()
+        role_spokes: set[str] = set()
+        grant_spokes: set[str] = set()
         for rule_id in candidates:
             rule = self.rules[rule_id]
             if isinstance(rule, QualifiedUser):
                 continue
             matched = rule.when.matches(user.attributes)
             if self.matches.record(rule_id, rule.spoke, user.id, matched):
-                spokes.add(rule.spoke)
+                if isinstance(rule, RoleRule):
+                    role_spokes.add(rule.spoke)
+                else:
+                    grant_spokes.add(rule.spoke)
         for rule_id in templated:
             if user.id in self.matches.users(rule_id):
-                spokes.add(self.rules[rule_id].spoke)  # type: ignore[union-attr]
-        return spokes
+                grant_spokes.add(self.rules[rule_id].spoke)  # type: ignore[union-attr]
+        return role_spokes, grant_spokes
 
     def _index_keys(self, rule: MatchedRule) -> Iterator[tuple[dict[Any, set[str]], Any]]:
         """Yield (index, key) pairs under which a rule is found."""
