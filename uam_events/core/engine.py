@@ -33,7 +33,7 @@ from uam_events.core.events import (
 )
 from uam_events.core.hierarchy import ItemChange
 from uam_events.core.levels import Level
-from uam_events.core.refresh import Stale, mark, refresh
+from uam_events.core.refresh import EVERYTHING, GRANTS, ROLE, Stale, mark, refresh
 from uam_events.core.resolver import ExplicitGrant
 from uam_events.core.rulebook import Pair
 from uam_events.core.rules import AccessRule, QualifiedUser, RoleRule
@@ -61,7 +61,7 @@ class _Effect:
     decisions: list[cmd.Decision] = field(default_factory=list)
 
     @classmethod
-    def of(cls, pairs: Iterable[Pair], what: Stale = Stale.ALL) -> _Effect:
+    def of(cls, pairs: Iterable[Pair], what: Stale = EVERYTHING) -> _Effect:
         """Return the effect that marks `what` stale in each pair."""
         effect = cls()
         mark(effect.stale, pairs, what)
@@ -108,7 +108,7 @@ class Engine:
             return _Effect()
         spokes = self.state.explicit.clear_user(user.id)
         effect = self._change_user(user, user.id, UserRecord.tombstone)
-        mark(effect.stale, [(s, user.id) for s in spokes], Stale.GRANTS)
+        mark(effect.stale, [(s, user.id) for s in spokes], GRANTS)
         return effect
 
     def _identity_changed(self, event: IdentityAttributesChanged) -> _Effect:
@@ -142,12 +142,12 @@ class Engine:
         changed = st.attributes.update(user_id, old_attributes, user.attributes)
         roles, grants = st.rules.rematch(user, old_attributes, None if is_new else changed)
         effect = _Effect()
-        mark(effect.stale, [(s, user_id) for s in roles], Stale.ROLE)
-        mark(effect.stale, [(s, user_id) for s in grants], Stale.GRANTS)
+        mark(effect.stale, [(s, user_id) for s in roles], ROLE)
+        mark(effect.stale, [(s, user_id) for s in grants], GRANTS)
         if before != (user.workspaces, user.active, user.deleted):
             spokes = {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
             spokes |= st.member_spokes(user)
-            mark(effect.stale, [(s, user_id) for s in spokes], Stale.ALL)
+            mark(effect.stale, [(s, user_id) for s in spokes], EVERYTHING)
         return effect
 
     # --- hierarchies -------------------------------------------------------------------
@@ -156,12 +156,12 @@ class Engine:
         tree = self.state.hierarchies.list_for_upsert(event.list)
         change = tree.upsert(event.item, event.parent, event.name)
         if change is ItemChange.CREATED:
-            return _Effect.of(self._users_granted(event.list, event.item), Stale.GRANTS)
+            return _Effect.of(self._users_granted(event.list, event.item), GRANTS)
         if change is ItemChange.MOVED:
             pairs: set[Pair] = set()
             for code in tree.subtree(event.item):
                 pairs.update(self.state.holders.of_item(event.list, code))
-            return _Effect.of(pairs, Stale.GRANTS)
+            return _Effect.of(pairs, GRANTS)
         return _Effect()
 
     def _item_deleted(self, event: HubItemDeleted) -> _Effect:
@@ -177,7 +177,7 @@ class Engine:
         pairs = set(st.holders.of_item(event.list, event.item))
         for user_id, spokes in st.explicit.clear_item(event.list, event.item).items():
             pairs.update((s, user_id) for s in spokes)
-        return _Effect.of(pairs, Stale.GRANTS)
+        return _Effect.of(pairs, GRANTS)
 
     def _users_granted(self, hub_list: str, item: str) -> set[Pair]:
         """Return the pairs an access rule grants a newly created item to."""
@@ -242,7 +242,7 @@ class Engine:
         if command.level is not Level.NONE:
             grant = ExplicitGrant(command.level, command.actor, command.command_id)
         self.state.explicit.put(command.user, key, grant)
-        effect = _Effect.of([(command.spoke, command.user)], Stale.GRANTS)
+        effect = _Effect.of([(command.spoke, command.user)], GRANTS)
         effect.decisions.append(cmd.Decision(command.command_id, True))
         return effect
 
@@ -270,7 +270,7 @@ class Engine:
             if existing is None or existing.level < level:
                 grant = ExplicitGrant(level, command.actor, command.command_id)
                 st.explicit.put(command.user, key, grant)
-        effect = _Effect.of([(spoke.id, command.user)], Stale.GRANTS)
+        effect = _Effect.of([(spoke.id, command.user)], GRANTS)
         effect.decisions.append(cmd.Decision(command.command_id, True, None, tuple(skipped)))
         return effect
 
@@ -298,10 +298,10 @@ HANDLERS: dict[type, Handler] = {
 def _stale_by(rule: AccessRule | RoleRule | QualifiedUser | None) -> Stale:
     """Return what a rule's change can make stale in the pairs it touches."""
     if isinstance(rule, RoleRule):
-        return Stale.ROLE
+        return ROLE
     if isinstance(rule, AccessRule):
-        return Stale.GRANTS
-    return Stale(0)
+        return GRANTS
+    return 0
 
 
 def access_of(engine: Engine, spoke_id: str, user_id: str) -> UserAccess:

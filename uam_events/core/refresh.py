@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from enum import IntFlag
 
 from uam_events.core.deltas import Delta, diff_access
 from uam_events.core.resolver import resolve_access, resolve_grants, resolve_role
 from uam_events.core.rulebook import Pair
 from uam_events.core.state import State
 
+Stale = int
+"""What an input may have changed in a pair's access: a union of the flags below (plain ints,
+not an IntFlag: marking runs once per touched pair and enum arithmetic is slow)."""
 
-class Stale(IntFlag):
-    """What an input may have changed in a pair's access."""
-
-    ROLE = 1
-    GRANTS = 2
-    ALL = ROLE | GRANTS
+ROLE: Stale = 1
+GRANTS: Stale = 2
+EVERYTHING: Stale = ROLE | GRANTS
 
 
 def mark(stale: dict[Pair, Stale], pairs: Iterable[Pair], what: Stale) -> None:
@@ -32,7 +31,7 @@ def mark(stale: dict[Pair, Stale], pairs: Iterable[Pair], what: Stale) -> None:
     if not what:
         return
     for pair in pairs:
-        stale[pair] = stale.get(pair, Stale(0)) | what
+        stale[pair] = stale.get(pair, 0) | what
 
 
 def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
@@ -49,8 +48,8 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
         old = st.access.get(pair)
         if old is None:
             old = st.access_of(spoke_id, user_id)
-            what = Stale.ALL
-        if what == Stale.ALL:
+            what = EVERYTHING
+        if what == EVERYTHING:
             new = resolve_access(
                 spoke,
                 user,
@@ -60,7 +59,7 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
                 hierarchies=st.hierarchies,
                 previous=old,
             )
-        elif what == Stale.ROLE:
+        elif what == ROLE:
             role, because = resolve_role(spoke, user, st.rules.role_rules(user_id, spoke_id))
             if role == old.role and because == old.role_because:
                 continue

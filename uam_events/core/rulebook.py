@@ -67,10 +67,17 @@ class RuleBook:
     ) -> set[Pair]:
         """Add or replace a rule; return the (spoke, user) pairs whose inputs changed.
 
-        A replacement that grants the same thing (only its predicate changed) touches only the
+        A replacement that keeps its predicate (and list and template attribute) keeps its
+        matches and indexes, and touches its matched users unless it grants the same thing. A
+        replacement that grants the same thing (only its predicate changed) touches only the
         users entering or leaving its match; any other replacement touches all of them.
         """
         previous = self.rules.get(rule.id)
+        if previous is not None and _same_reach(previous, rule):
+            self.rules[rule.id] = rule
+            if _same_grant(previous, rule):
+                return set()
+            return {(rule.spoke, u) for u in self.matches.users(rule.id)}  # type: ignore[union-attr]
         touched = self.withdraw(rule.id)
         self.rules[rule.id] = rule
         if isinstance(rule, QualifiedUser):
@@ -172,6 +179,20 @@ class RuleBook:
 
 def _keys(value: AttrValue | None) -> set[ScalarKey]:
     return set() if value is None else {scalar_key(s) for s in attr_scalars(value)}
+
+
+def _same_reach(old: Rule, new: Rule) -> bool:
+    """Return whether two versions of a rule match the same users under the same index keys."""
+    if isinstance(old, AccessRule) and isinstance(new, AccessRule):
+        return (old.spoke, old.list, old.when.signature, old.item.attribute) == (
+            new.spoke,
+            new.list,
+            new.when.signature,
+            new.item.attribute,
+        )
+    if isinstance(old, RoleRule) and isinstance(new, RoleRule):
+        return (old.spoke, old.when.signature) == (new.spoke, new.when.signature)
+    return False
 
 
 def _same_grant(old: Rule, new: Rule) -> bool:

@@ -87,6 +87,19 @@ class Predicate:
         """Return the attribute names this predicate reads."""
         return frozenset(c.attribute for c in self.clauses)
 
+    @property
+    def signature(self) -> tuple[tuple[str, str, object], ...]:
+        """Return the clauses compared with strict JSON equality (`1` and `true` differ):
+        two predicates with the same signature match the same users."""
+        return tuple(
+            ("equals", c.attribute, c.key)
+            if isinstance(c, Equals)
+            else ("in", c.attribute, c.keys)
+            if isinstance(c, OneOf)
+            else ("exists", c.attribute, c.present)
+            for c in self.clauses
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ItemTemplate:
