@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from uam_events.core.access import RuleCause
 from uam_events.core.levels import Level
 from uam_events.core.values import AttrValue, Scalar, ScalarKey, attr_scalars, scalar_key
 
@@ -187,6 +188,11 @@ class AccessRule:
     when: Predicate
     item: ItemTemplate
     level: Level
+    cause: RuleCause = field(init=False, repr=False, compare=False)
+    """The cause this rule's grants name, built once so every resolution shares it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cause", RuleCause(self.id))
 
     @property
     def attributes(self) -> frozenset[str]:
