@@ -22,6 +22,8 @@ Pair = tuple[str, str]
 
 MatchedRule = AccessRule | RoleRule
 
+_NO_USERS: frozenset[str] = frozenset()
+
 
 @dataclass(slots=True)
 class RuleBook:
@@ -133,19 +135,22 @@ class RuleBook:
             candidates, templated = self._affected(old, user.attributes, changed)
         role_spokes: set[str] = set()
         grant_spokes: set[str] = set()
+        rules, users_of, user_id = self.rules, self.matches.users_of, user.id
+        attributes = user.attributes
         for rule_id in candidates:
-            rule = self.rules[rule_id]
+            rule = rules[rule_id]
             if isinstance(rule, QualifiedUser):
                 continue
-            matched = rule.when.matches(user.attributes)
-            if self.matches.record(rule_id, rule.spoke, user.id, matched):
+            matched = rule.when.matches(attributes)
+            if matched != (user_id in users_of.get(rule_id, _NO_USERS)):
+                self.matches.record(rule_id, rule.spoke, user_id, matched)
                 if isinstance(rule, RoleRule):
                     role_spokes.add(rule.spoke)
                 else:
                     grant_spokes.add(rule.spoke)
         for rule_id in templated:
-            if user.id in self.matches.users(rule_id):
-                grant_spokes.add(self.rules[rule_id].spoke)  # type: ignore[union-attr]
+            if user_id in users_of.get(rule_id, _NO_USERS):
+                grant_spokes.add(rules[rule_id].spoke)  # type: ignore[union-attr]
         return role_spokes, grant_spokes
 
     def _index_keys(self, rule: MatchedRule) -> Iterator[tuple[dict[Any, set[str]], Any]]:

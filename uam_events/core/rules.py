@@ -7,7 +7,7 @@ equality means "contains" and `in` means "shares an element". A template holds a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from uam_events.core.access import RuleCause
@@ -75,13 +75,21 @@ class Predicate:
     """Clauses ANDed; no clause matches every user."""
 
     clauses: tuple[Clause, ...] = ()
+    _tests: tuple[tuple[str, Callable[[AttrValue | None], bool]], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def matches(self, attributes: Mapping[str, AttrValue]) -> bool:
         """Return whether a user with these attributes satisfies every clause."""
-        for clause in self.clauses:  # noqa: SIM110 - a plain loop: this is the hottest path
-            if not clause.holds(attributes.get(clause.attribute)):
+        get = attributes.get
+        for attribute, holds in self._tests:  # noqa: SIM110 - a plain loop: the hottest path
+            if not holds(get(attribute)):
                 return False
         return True
+
+    def __post_init__(self) -> None:
+        tests = tuple((c.attribute, c.holds) for c in self.clauses)
+        object.__setattr__(self, "_tests", tests)
 
     @property
     def attributes(self) -> frozenset[str]:
