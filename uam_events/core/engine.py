@@ -36,7 +36,7 @@ from uam_events.core.levels import Level
 from uam_events.core.refresh import EVERYTHING, GRANTS, ROLE, Stale, mark, refresh
 from uam_events.core.resolver import ExplicitGrant
 from uam_events.core.rulebook import Pair
-from uam_events.core.rules import AccessRule, QualifiedUser, RoleRule
+from uam_events.core.rules import AccessRule, ItemTemplate, QualifiedUser, RoleRule
 from uam_events.core.scim_user import apply_patch
 from uam_events.core.spokes import Spoke
 from uam_events.core.state import State
@@ -183,14 +183,20 @@ class Engine:
         """Return the pairs an access rule grants a newly created item to."""
         st = self.state
         pairs: set[Pair] = set()
+        filled_by: dict[ItemTemplate, set[str]] = {}
         for rule in st.rules.access_rules_on(hub_list):
-            matched = st.rules.matches.users(rule.id)
-            if rule.item.attribute is None:
-                if rule.item.prefix == item:
-                    pairs.update((rule.spoke, u) for u in matched)
+            template = rule.item
+            if template.attribute is None:
+                if template.prefix == item:
+                    pairs.update((rule.spoke, u) for u in st.rules.matches.users(rule.id))
                 continue
-            for filler in rule.item.fillers_for(item):
-                holders = st.attributes.with_value(rule.item.attribute, scalar_key(filler))
+            holders = filled_by.get(template)
+            if holders is None:
+                holders = filled_by[template] = set()
+                for filler in template.fillers_for(item):
+                    holders.update(st.attributes.with_value(template.attribute, scalar_key(filler)))
+            if holders:
+                matched = st.rules.matches.users(rule.id)
                 pairs.update((rule.spoke, u) for u in holders if u in matched)
         return pairs
 

@@ -58,8 +58,8 @@ class RuleBook:
         return [s for s in found if isinstance(s, QualifiedUser)]
 
     def access_rules_on(self, hub_list: str) -> Iterator[AccessRule]:
-        """Yield the access rules granting items of a hub list."""
-        for rule_id in sorted(self.on_list.get(hub_list, ())):
+        """Yield the access rules granting items of a hub list (in no particular order)."""
+        for rule_id in self.on_list.get(hub_list, ()):
             rule = self.rules[rule_id]
             if isinstance(rule, AccessRule):
                 yield rule
