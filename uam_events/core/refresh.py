@@ -10,8 +10,8 @@ re-resolving only the stale part of a stored access gives the full resolution ag
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 
+from uam_events.core.access import UserAccess
 from uam_events.core.deltas import Delta, diff_access
 from uam_events.core.resolver import resolve_access, resolve_grants, resolve_role
 from uam_events.core.rulebook import Pair
@@ -63,7 +63,7 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
             role, because = resolve_role(spoke, user, st.rules.role_rules(user_id, spoke_id))
             if role == old.role and because == old.role_because:
                 continue
-            new = replace(old, role=role, role_because=because)
+            new = UserAccess(old.member, role, because, old.grants, old.text, old.own_items)
         else:
             if not old.member:
                 continue

@@ -10,7 +10,7 @@ times the depth of the tree, never to the size of a list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from uam_events.core.access import (
     Cause,
@@ -163,9 +163,10 @@ def resolve_grants(
     if grants == previous.grants:
         if own_items == previous.own_items:
             return previous
-        return replace(previous, own_items=own_items)
-    text = render_text(spoke, grants)
-    return replace(previous, grants=grants, text=text, own_items=own_items)
+        text = previous.text
+    else:
+        text = render_text(spoke, grants)
+    return UserAccess(True, previous.role, previous.role_because, grants, text, own_items)
 
 
 def _raise_to(own: OwnLevels, key: GrantKey, level: Level, cause: Cause) -> None:
