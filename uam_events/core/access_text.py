@@ -14,15 +14,15 @@ from uam_events.core.spokes import Spoke
 
 def render_text(spoke: Spoke, grants: Mapping[GrantKey, Grant]) -> str:
     """Return the access text: `<spoke list>: write LAPTOP (rule r-1); read TOTAL (...)`."""
-    lines = []
-    for entry in spoke.lists:
-        parts = [
-            f"{grant.level.label} {item} ({', '.join(describe(c) for c in grant.because)})"
-            for (hub_list, item), grant in grants.items()
-            if hub_list == entry.hub
-        ]
-        lines.append(f"{entry.name}: {'; '.join(parts) if parts else 'none'}")
-    return "\n".join(lines)
+    parts: dict[str, list[str]] = {}
+    for (hub_list, item), grant in grants.items():
+        because = grant.because
+        why = describe(because[0]) if len(because) == 1 else ", ".join(map(describe, because))
+        parts.setdefault(hub_list, []).append(f"{grant.level.label} {item} ({why})")
+    return "\n".join(
+        f"{entry.name}: {'; '.join(parts[entry.hub]) if entry.hub in parts else 'none'}"
+        for entry in spoke.lists
+    )
 
 
 def describe(cause: Cause) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from uam_events.core import commands as cmd
 from uam_events.core.access import GrantKey, UserAccess
-from uam_events.core.deltas import Delta, diff_access
+from uam_events.core.deltas import Delta
 from uam_events.core.events import (
     CopyAccess,
     HubItemDeleted,
@@ -34,9 +34,10 @@ from uam_events.core.events import (
 )
 from uam_events.core.hierarchy import ItemChange
 from uam_events.core.levels import Level
-from uam_events.core.resolver import ExplicitGrant, resolve_access
+from uam_events.core.refresh import EVERYTHING, GRANTS, ROLE, Stale, mark, refresh
+from uam_events.core.resolver import ExplicitGrant
 from uam_events.core.rulebook import Pair
-from uam_events.core.rules import AccessRule, QualifiedUser, RoleRule
+from uam_events.core.rules import AccessRule, ItemTemplate, QualifiedUser, RoleRule
 from uam_events.core.scim_user import apply_patch
 from uam_events.core.spokes import Spoke
 from uam_events.core.state import State
@@ -55,10 +56,17 @@ class Outcome:
 
 @dataclass(slots=True)
 class _Effect:
-    """What a handler did: pairs to resolve again, and decisions to publish."""
+    """What a handler did: pairs to resolve again (with what went stale), decisions."""
 
-    pairs: set[Pair] = field(default_factory=set)
+    stale: dict[Pair, Stale] = field(default_factory=dict)
     decisions: list[cmd.Decision] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, pairs: Iterable[Pair], what: Stale = EVERYTHING) -> _Effect:
+        """Return the effect that marks `what` stale in each pair."""
+        effect = cls()
+        mark(effect.stale, pairs, what)
+        return effect
 
 
 class Engine:
@@ -79,38 +87,7 @@ class Engine:
             effect = HANDLERS[type(event)](self, event)
         finally:
             self._facts = None
-        return Outcome(self.refresh(effect.pairs, at), effect.decisions)
-
-    def refresh(self, pairs: Iterable[Pair], at: str) -> list[Delta]:
-        """Resolve each pair again and return the deltas between old and new access."""
-        st = self.state
-        deltas: list[Delta] = []
-        for spoke_id, user_id in sorted(pairs):
-            user = st.users.get(user_id)
-            spoke = st.spokes.get(spoke_id)
-            if user is None or spoke is None:
-                continue
-            old = st.access_of(spoke_id, user_id)
-            new = resolve_access(
-                spoke,
-                user,
-                access_rules=st.rules.access_rules(user_id, spoke_id),
-                role_rules=st.rules.role_rules(user_id, spoke_id),
-                explicit=st.explicit.of(user_id),
-                hierarchies=st.hierarchies,
-                previous=old,
-            )
-            changes = diff_access(old, new)
-            if old.own_items != new.own_items:
-                st.holders.replace((spoke_id, user_id), old.own_items, new.own_items)
-            pair = (spoke_id, user_id)
-            seq = st.seqs.get(pair, 0)
-            for kind, body in changes:
-                seq += 1
-                deltas.append(Delta(spoke_id, user_id, user.email, kind, body, at, seq))
-            st.access[pair] = new
-            st.seqs[pair] = seq
-        return deltas
+        return Outcome(refresh(self.state, effect.stale, at), effect.decisions)
 
     # --- users -------------------------------------------------------------------------
 
@@ -140,7 +117,7 @@ class Engine:
             return _Effect()
         spokes = self.state.explicit.clear_user(user.id)
         effect = self._change_user(user, user.id, UserRecord.tombstone)
-        effect.pairs.update((s, user.id) for s in spokes)
+        mark(effect.stale, [(s, user.id) for s in spokes], GRANTS)
         return effect
 
     def _identity_changed(self, event: IdentityAttributesChanged) -> _Effect:
@@ -172,11 +149,15 @@ class Engine:
         change(user)
         st.users[user_id] = user
         changed = st.attributes.update(user_id, old_attributes, user.attributes)
-        spokes = st.rules.rematch(user, old_attributes, None if is_new else changed)
+        roles, grants = st.rules.rematch(user, old_attributes, None if is_new else changed)
+        effect = _Effect()
+        mark(effect.stale, [(s, user_id) for s in roles], ROLE)
+        mark(effect.stale, [(s, user_id) for s in grants], GRANTS)
         if before != (user.workspaces, user.active, user.deleted):
-            spokes |= {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
+            spokes = {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
             spokes |= st.member_spokes(user)
-        return _Effect({(s, user_id) for s in spokes})
+            mark(effect.stale, [(s, user_id) for s in spokes], EVERYTHING)
+        return effect
 
     # --- hierarchies -------------------------------------------------------------------
 
@@ -184,12 +165,12 @@ class Engine:
         tree = self.state.hierarchies.list_for_upsert(event.list)
         change = tree.upsert(event.item, event.parent, event.name)
         if change is ItemChange.CREATED:
-            return _Effect(self._users_granted(event.list, event.item))
+            return _Effect.of(self._users_granted(event.list, event.item), GRANTS)
         if change is ItemChange.MOVED:
             pairs: set[Pair] = set()
             for code in tree.subtree(event.item):
                 pairs.update(self.state.holders.of_item(event.list, code))
-            return _Effect(pairs)
+            return _Effect.of(pairs, GRANTS)
         return _Effect()
 
     def _item_deleted(self, event: HubItemDeleted) -> _Effect:
@@ -205,20 +186,26 @@ class Engine:
         pairs = set(st.holders.of_item(event.list, event.item))
         for user_id, spokes in st.explicit.clear_item(event.list, event.item).items():
             pairs.update((s, user_id) for s in spokes)
-        return _Effect(pairs)
+        return _Effect.of(pairs, GRANTS)
 
     def _users_granted(self, hub_list: str, item: str) -> set[Pair]:
         """Return the pairs an access rule grants a newly created item to."""
         st = self.state
         pairs: set[Pair] = set()
+        filled_by: dict[ItemTemplate, set[str]] = {}
         for rule in st.rules.access_rules_on(hub_list):
-            matched = st.rules.matches.users(rule.id)
-            if rule.item.attribute is None:
-                if rule.item.prefix == item:
-                    pairs.update((rule.spoke, u) for u in matched)
+            template = rule.item
+            if template.attribute is None:
+                if template.prefix == item:
+                    pairs.update((rule.spoke, u) for u in st.rules.matches.users(rule.id))
                 continue
-            for filler in rule.item.fillers_for(item):
-                holders = st.attributes.with_value(rule.item.attribute, scalar_key(filler))
+            holders = filled_by.get(template)
+            if holders is None:
+                holders = filled_by[template] = set()
+                for filler in template.fillers_for(item):
+                    holders.update(st.attributes.with_value(template.attribute, scalar_key(filler)))
+            if holders:
+                matched = st.rules.matches.users(rule.id)
                 pairs.update((rule.spoke, u) for u in holders if u in matched)
         return pairs
 
@@ -228,10 +215,14 @@ class Engine:
         rule = event.rule
         self._check_rule(rule)
         st = self.state
-        return _Effect(st.rules.publish(rule, st.attributes, st.users))
+        previous = st.rules.rules.get(rule.id)
+        pairs = st.rules.publish(rule, st.attributes, st.users)
+        return _Effect.of(pairs, _stale_by(rule) | _stale_by(previous))
 
     def _rule_withdrawn(self, event: RuleWithdrawn) -> _Effect:
-        return _Effect(self.state.rules.withdraw(event.rule_id))
+        rules = self.state.rules
+        previous = rules.rules.get(event.rule_id)
+        return _Effect.of(rules.withdraw(event.rule_id), _stale_by(previous))
 
     def _check_rule(self, rule: AccessRule | RoleRule | QualifiedUser) -> None:
         spokes = rule.spokes if isinstance(rule, QualifiedUser) else (rule.spoke,)
@@ -279,7 +270,9 @@ class Engine:
         if command.level is not Level.NONE:
             grant = ExplicitGrant(command.level, command.actor, command.command_id)
         self.state.explicit.put(command.user, key, grant)
-        return _Effect({(command.spoke, command.user)}, [cmd.Decision(command.command_id, True)])
+        effect = _Effect.of([(command.spoke, command.user)], GRANTS)
+        effect.decisions.append(cmd.Decision(command.command_id, True))
+        return effect
 
     def _copy_access(self, command: CopyAccess) -> _Effect:
         st = self.state
@@ -304,8 +297,9 @@ class Engine:
             if existing is None or existing.level < level:
                 grant = ExplicitGrant(level, command.actor, command.command_id)
                 st.explicit.put(command.user, key, grant)
-        decision = cmd.Decision(command.command_id, True, None, tuple(skipped))
-        return _Effect({(spoke.id, command.user)}, [decision])
+        effect = _Effect.of([(spoke.id, command.user)], GRANTS)
+        effect.decisions.append(cmd.Decision(command.command_id, True, None, tuple(skipped)))
+        return effect
 
 
 Handler = Callable[[Engine, Any], _Effect]
@@ -326,6 +320,15 @@ HANDLERS: dict[type, Handler] = {
     CopyAccess: Engine._copy_access,
 }
 """The core's table of contents: each input type and the handler that applies it."""
+
+
+def _stale_by(rule: AccessRule | RoleRule | QualifiedUser | None) -> Stale:
+    """Return what a rule's change can make stale in the pairs it touches."""
+    if isinstance(rule, RoleRule):
+        return ROLE
+    if isinstance(rule, AccessRule):
+        return GRANTS
+    return 0
 
 
 def access_of(engine: Engine, spoke_id: str, user_id: str) -> UserAccess:

@@ -10,7 +10,7 @@ times the depth of the tree, never to the size of a list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from uam_events.core.access import (
     Cause,
@@ -37,6 +37,11 @@ class ExplicitGrant:
     level: Level
     actor: str
     command_id: str
+    cause: ExplicitCause = field(init=False, repr=False, compare=False)
+    """The cause this grant names, built once so every resolution shares it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cause", ExplicitCause(self.actor, self.command_id))
 
 
 ExplicitKey = tuple[str, str, str]
@@ -54,24 +59,29 @@ def own_levels(
 ) -> OwnLevels:
     """Return each item the user owns a level on in the spoke, with that level's causes."""
     own: OwnLevels = {}
+    lists = hierarchies.lists
+    attributes = user.attributes
     for rule in rules:
-        if rule.spoke != spoke.id or not spoke.uses(rule.list):
+        tree = lists.get(rule.list)
+        if tree is None or rule.spoke != spoke.id or not spoke.uses(rule.list):
             continue
-        for item in rule.item.items_for(user.attributes):
-            if hierarchies.contains(rule.list, item):
-                _raise_to(own, (rule.list, item), rule.level, RuleCause(rule.id))
+        known = tree.items
+        for item in rule.item.items_for(attributes):
+            if item in known:
+                _raise_to(own, (rule.list, item), rule.level, rule.cause)
     for (spoke_id, hub_list, item), grant in explicit.items():
         if spoke_id == spoke.id and spoke.uses(hub_list) and hierarchies.contains(hub_list, item):
-            cause = ExplicitCause(grant.actor, grant.command_id)
-            _raise_to(own, (hub_list, item), grant.level, cause)
+            _raise_to(own, (hub_list, item), grant.level, grant.cause)
     return own
 
 
 def minimal_grants(own: OwnLevels, hierarchies: Hierarchies) -> dict[GrantKey, Grant]:
     """Return the items whose own level beats every ancestor's: the minimal cover."""
     grants: dict[GrantKey, Grant] = {}
-    for (hub_list, item), (level, causes) in own.items():
-        items = hierarchies.lists[hub_list].items
+    lists = hierarchies.lists
+    for key, (level, causes) in own.items():
+        hub_list, item = key
+        items = lists[hub_list].items
         inherited = Level.NONE
         ancestor = items[item].parent
         while ancestor is not None and inherited < level:
@@ -80,7 +90,10 @@ def minimal_grants(own: OwnLevels, hierarchies: Hierarchies) -> dict[GrantKey, G
                 inherited = above[0]
             ancestor = items[ancestor].parent
         if level > inherited:
-            grants[(hub_list, item)] = Grant(level, tuple(sorted(causes, key=cause_order)))
+            because = (causes[0],) if len(causes) == 1 else tuple(sorted(causes, key=cause_order))
+            grants[key] = Grant(level, because)
+    if len(grants) < 2:
+        return grants
     return dict(sorted(grants.items()))
 
 
@@ -126,6 +139,34 @@ def resolve_access(
     unchanged = previous is not None and previous.member and previous.grants == grants
     text = previous.text if unchanged and previous else render_text(spoke, grants)
     return UserAccess(True, role, role_because, grants, text, frozenset(own))
+
+
+def resolve_grants(
+    spoke: Spoke,
+    user: UserRecord,
+    previous: UserAccess,
+    *,
+    access_rules: Iterable[AccessRule],
+    explicit: Mapping[ExplicitKey, ExplicitGrant],
+    hierarchies: Hierarchies,
+) -> UserAccess:
+    """Return a member's access with grants and text resolved again, the role kept.
+
+    `previous` must be the member's full resolution before the grant inputs changed; it is
+    returned as it is when nothing it holds changes.
+    """
+    if not user.is_active_member(spoke.workspace_id):
+        return previous
+    own = own_levels(spoke, user, access_rules, explicit, hierarchies)
+    own_items = frozenset(own)
+    grants = minimal_grants(own, hierarchies)
+    if grants == previous.grants:
+        if own_items == previous.own_items:
+            return previous
+        text = previous.text
+    else:
+        text = render_text(spoke, grants)
+    return UserAccess(True, previous.role, previous.role_because, grants, text, own_items)
 
 
 def _raise_to(own: OwnLevels, key: GrantKey, level: Level, cause: Cause) -> None:

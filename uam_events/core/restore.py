@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from uam_events.core.engine import Engine
+from uam_events.core.refresh import EVERYTHING, refresh
 from uam_events.core.resolver import ExplicitGrant, ExplicitKey
 from uam_events.core.rules import AccessRule, QualifiedUser, RoleRule
 from uam_events.core.spokes import Spoke
@@ -93,8 +94,7 @@ def restore(
     for saved in saved_users:
         for key, grant in sorted(saved.explicit.items()):
             st.explicit.put(saved.id, key, grant)
-    pairs = {(spoke_id, saved.id) for spoke_id in st.spokes for saved in saved_users}
-    engine.refresh(pairs, at="")
+    refresh(st, {(s, saved.id): EVERYTHING for s in st.spokes for saved in saved_users}, at="")
     st.seqs.clear()
     for saved in saved_users:
         for spoke_id, seq in saved.seqs.items():

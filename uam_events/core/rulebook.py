@@ -22,6 +22,8 @@ Pair = tuple[str, str]
 
 MatchedRule = AccessRule | RoleRule
 
+_NO_USERS: frozenset[str] = frozenset()
+
 
 @dataclass(slots=True)
 class RuleBook:
@@ -56,8 +58,8 @@ class RuleBook:
         return [s for s in found if isinstance(s, QualifiedUser)]
 
     def access_rules_on(self, hub_list: str) -> Iterator[AccessRule]:
-        """Yield the access rules granting items of a hub list."""
-        for rule_id in sorted(self.on_list.get(hub_list, ())):
+        """Yield the access rules granting items of a hub list (in no particular order)."""
+        for rule_id in self.on_list.get(hub_list, ()):
             rule = self.rules[rule_id]
             if isinstance(rule, AccessRule):
                 yield rule
@@ -67,10 +69,17 @@ class RuleBook:
     ) -> set[Pair]:
         """Add or replace a rule; return the (spoke, user) pairs whose inputs changed.
 
-        A replacement that grants the same thing (only its predicate changed) touches only the
+        A replacement that keeps its predicate (and list and template attribute) keeps its
+        matches and indexes, and touches its matched users unless it grants the same thing. A
+        replacement that grants the same thing (only its predicate changed) touches only the
         users entering or leaving its match; any other replacement touches all of them.
         """
         previous = self.rules.get(rule.id)
+        if previous is not None and _same_reach(previous, rule):
+            self.rules[rule.id] = rule
+            if _same_grant(previous, rule):
+                return set()
+            return {(rule.spoke, u) for u in self.matches.users(rule.id)}  # type: ignore[union-attr]
         touched = self.withdraw(rule.id)
         self.rules[rule.id] = rule
         if isinstance(rule, QualifiedUser):
@@ -111,31 +120,38 @@ class RuleBook:
         user: UserRecord,
         old: Mapping[str, AttrValue],
         changed: Iterable[str] | None,
-    ) -> set[str]:
+    ) -> tuple[set[str], set[str]]:
         """Re-evaluate the rules a change of `changed` names (None: a new user) can flip.
 
         A new user is a change from no attributes: the rules testing a value it holds, plus
-        the rules whose predicate holds for no attributes at all. Return the spokes of every
-        rule whose match flipped, and of every matching rule whose item template reads a
-        changed name.
+        the rules whose predicate holds for no attributes at all. Return the spokes where a
+        role rule's match flipped, and the spokes where an access rule's match flipped or a
+        matching access rule's item template reads a changed name.
         """
         if changed is None:
             candidates, templated = self._affected({}, user.attributes, user.attributes)
             candidates |= self.matching_empty
         else:
             candidates, templated = self._affected(old, user.attributes, changed)
-        spokes: set[str] = set()
+        role_spokes: set[str] = set()
+        grant_spokes: set[str] = set()
+        rules, users_of, user_id = self.rules, self.matches.users_of, user.id
+        attributes = user.attributes
         for rule_id in candidates:
-            rule = self.rules[rule_id]
+            rule = rules[rule_id]
             if isinstance(rule, QualifiedUser):
                 continue
-            matched = rule.when.matches(user.attributes)
-            if self.matches.record(rule_id, rule.spoke, user.id, matched):
-                spokes.add(rule.spoke)
+            matched = rule.when.matches(attributes)
+            if matched != (user_id in users_of.get(rule_id, _NO_USERS)):
+                self.matches.record(rule_id, rule.spoke, user_id, matched)
+                if isinstance(rule, RoleRule):
+                    role_spokes.add(rule.spoke)
+                else:
+                    grant_spokes.add(rule.spoke)
         for rule_id in templated:
-            if user.id in self.matches.users(rule_id):
-                spokes.add(self.rules[rule_id].spoke)  # type: ignore[union-attr]
-        return spokes
+            if user_id in users_of.get(rule_id, _NO_USERS):
+                grant_spokes.add(rules[rule_id].spoke)  # type: ignore[union-attr]
+        return role_spokes, grant_spokes
 
     def _index_keys(self, rule: MatchedRule) -> Iterator[tuple[dict[Any, set[str]], Any]]:
         """Yield (index, key) pairs under which a rule is found."""
@@ -168,6 +184,20 @@ class RuleBook:
 
 def _keys(value: AttrValue | None) -> set[ScalarKey]:
     return set() if value is None else {scalar_key(s) for s in attr_scalars(value)}
+
+
+def _same_reach(old: Rule, new: Rule) -> bool:
+    """Return whether two versions of a rule match the same users under the same index keys."""
+    if isinstance(old, AccessRule) and isinstance(new, AccessRule):
+        return (old.spoke, old.list, old.when.signature, old.item.attribute) == (
+            new.spoke,
+            new.list,
+            new.when.signature,
+            new.item.attribute,
+        )
+    if isinstance(old, RoleRule) and isinstance(new, RoleRule):
+        return (old.spoke, old.when.signature) == (new.spoke, new.when.signature)
+    return False
 
 
 def _same_grant(old: Rule, new: Rule) -> bool:

@@ -7,9 +7,10 @@ equality means "contains" and `in` means "shares an element". A template holds a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from uam_events.core.access import RuleCause
 from uam_events.core.levels import Level
 from uam_events.core.values import AttrValue, Scalar, ScalarKey, attr_scalars, scalar_key
 
@@ -74,18 +75,39 @@ class Predicate:
     """Clauses ANDed; no clause matches every user."""
 
     clauses: tuple[Clause, ...] = ()
+    _tests: tuple[tuple[str, Callable[[AttrValue | None], bool]], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def matches(self, attributes: Mapping[str, AttrValue]) -> bool:
         """Return whether a user with these attributes satisfies every clause."""
-        for clause in self.clauses:  # noqa: SIM110 - a plain loop: this is the hottest path
-            if not clause.holds(attributes.get(clause.attribute)):
+        get = attributes.get
+        for attribute, holds in self._tests:  # noqa: SIM110 - a plain loop: the hottest path
+            if not holds(get(attribute)):
                 return False
         return True
+
+    def __post_init__(self) -> None:
+        tests = tuple((c.attribute, c.holds) for c in self.clauses)
+        object.__setattr__(self, "_tests", tests)
 
     @property
     def attributes(self) -> frozenset[str]:
         """Return the attribute names this predicate reads."""
         return frozenset(c.attribute for c in self.clauses)
+
+    @property
+    def signature(self) -> tuple[tuple[str, str, object], ...]:
+        """Return the clauses compared with strict JSON equality (`1` and `true` differ):
+        two predicates with the same signature match the same users."""
+        return tuple(
+            ("equals", c.attribute, c.key)
+            if isinstance(c, Equals)
+            else ("in", c.attribute, c.keys)
+            if isinstance(c, OneOf)
+            else ("exists", c.attribute, c.present)
+            for c in self.clauses
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +196,11 @@ class AccessRule:
     when: Predicate
     item: ItemTemplate
     level: Level
+    cause: RuleCause = field(init=False, repr=False, compare=False)
+    """The cause this rule's grants name, built once so every resolution shares it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cause", RuleCause(self.id))
 
     @property
     def attributes(self) -> frozenset[str]:

@@ -37,6 +37,11 @@ def attr_value(raw: object) -> AttrValue | None:
     A scalar stays as it is; a list keeps its scalar elements in order, without repeats. Null,
     empty strings, empty lists, objects and lists of no scalars count as absent.
     """
+    kind = type(raw)
+    if kind is str:
+        return raw or None  # type: ignore[return-value]
+    if kind is bool or kind is int or kind is float:
+        return raw  # type: ignore[return-value]
     if raw is None or raw == "":
         return None
     if is_scalar(raw):

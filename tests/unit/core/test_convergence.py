@@ -11,6 +11,7 @@ from uam_events.core.engine import Engine
 from uam_events.core.events import Input
 from uam_events.core.explain import effective_levels
 from uam_events.core.levels import Level
+from uam_events.core.resolver import resolve_access
 from uam_events.core.values import JsonObject
 from uam_events.errors import InputError
 
@@ -136,3 +137,28 @@ def test_every_step_leaves_the_state_a_full_recomputation_gives(inputs: list[Inp
                 assert access.member == naive.member
                 assert access.role == naive.role
                 assert {k: g.level for k, g in access.grants.items()} == naive.grants
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(input_sequences())
+def test_every_step_leaves_each_pair_as_a_fresh_resolution(inputs: list[Input]) -> None:
+    """After each input, every pair's stored access (causes, text and own items included)
+    equals resolving it from scratch: refreshing only what went stale loses nothing."""
+    engine = Engine(SPOKES)
+    for event in inputs:
+        try:
+            engine.apply(event, AT)
+        except InputError:
+            continue
+        state = engine.state
+        for spoke in SPOKES:
+            for user in state.users.values():
+                fresh = resolve_access(
+                    spoke,
+                    user,
+                    access_rules=state.rules.access_rules(user.id, spoke.id),
+                    role_rules=state.rules.role_rules(user.id, spoke.id),
+                    explicit=state.explicit.of(user.id),
+                    hierarchies=state.hierarchies,
+                )
+                assert state.access_of(spoke.id, user.id) == fresh

@@ -164,3 +164,34 @@ def test_non_members_get_nothing_until_their_workspace_arrives(
     assert h.engine.state.access_of("s1", "u1").member is False
     assert h.grants("u1") == {}
     assert h.engine.state.access_of("s2", "u1").role == "Viewer"
+
+
+def test_republishing_a_rule_with_a_strictly_different_predicate_rematches(
+    harness: Callable[[], Harness],
+) -> None:
+    """`1` and `true` differ in a predicate (Python's 1 == True must not keep old matches)."""
+    h = harness()
+    h.user("u1")
+    h.apply(IdentityAttributesChanged("u1", {"grade": 1}))
+    h.grant("r-a", "A", Level.READ, grade=1)
+    assert h.grants("u1") == {"P/A": "read"}
+    h.grant("r-a", "A", Level.READ, grade=True)
+    assert h.grants("u1") == {}
+    h.grant("r-a", "A", Level.WRITE, grade=1.0)
+    assert h.grants("u1") == {"P/A": "write"}
+
+
+def test_a_level_edit_keeps_the_matches_and_changes_every_matched_grant(
+    harness: Callable[[], Harness],
+) -> None:
+    """A rule edited without touching its predicate re-grants its users at the new level."""
+    h = harness()
+    h.user("u1", department="Sales")
+    h.user("u2", department="Sales")
+    h.user("u3", department="Fin")
+    h.grant("r-a", "A", Level.READ, department="Sales")
+    outcome = h.grant("r-a", "A", Level.WRITE, department="Sales")
+    assert {d.user_id for d in outcome.deltas} == {"u1", "u2"}
+    assert h.grants("u1") == h.grants("u2") == {"P/A": "write"}
+    assert h.grants("u3") == {}
+    assert h.grant("r-a", "A", Level.WRITE, department="Sales").deltas == []
