@@ -19,6 +19,8 @@ from faust.types import TP
 from streams.resolver import Resolver
 from streams.router import Router
 from streams.tables import CheckpointTable
+from streams.views import add_views
+from uam_events.metrics import WorkerMetrics
 from uam_events.settings import Settings
 from uam_events.topics import CHANGES, all_topics, input_topics
 
@@ -35,6 +37,7 @@ class WorkerOptions:
 
     datadir: Path
     web_port: int | None = None
+    web_bind: str = "127.0.0.1"
     batch: int = 500
 
 
@@ -45,6 +48,7 @@ class Workers:
     app: faust.App
     router: Router
     resolver: Resolver
+    metrics: WorkerMetrics
 
 
 def create_app(settings: Settings, options: WorkerOptions) -> Workers:
@@ -66,7 +70,7 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         broker_heartbeat_interval=2.0,
         web_enabled=options.web_port is not None,
         web_port=options.web_port or 6066,
-        web_bind="127.0.0.1",
+        web_bind=options.web_bind,
         web_host="127.0.0.1",
         producer_linger=0.005,
         key_serializer="raw",
@@ -87,9 +91,11 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         value_type=bytes,
         options={"block_cache_size": BLOCK_CACHE_BYTES, "write_buffer_size": WRITE_BUFFER_BYTES},
     )
-    router = Router(settings, changes)
-    resolver = Resolver(settings, topics, CheckpointTable(table))
+    metrics = WorkerMetrics()
+    router = Router(settings, changes, metrics)
+    resolver = Resolver(settings, topics, CheckpointTable(table), metrics)
     inputs = app.topic(*input_topics(settings), **raw)
+    consumed = {*input_topics(settings), settings.topic(CHANGES)}
 
     async def route(stream: Any) -> None:
         await router.route(stream)
@@ -105,8 +111,17 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
 
     async def report() -> None:
         resolver.report()
+        for tp in app.consumer.assignment():
+            if tp.topic not in consumed:
+                continue
+            highwater = app.consumer.highwater(tp)
+            position = await app.consumer.position(tp)
+            if highwater is not None and position is not None:
+                behind = max(highwater - position, 0)
+                metrics.lag.labels(tp.topic, str(tp.partition)).set(behind)
 
-    app.timer(10.0)(report)
+    app.timer(5.0)(report)
+    add_views(app, resolver, metrics)
 
     async def on_assigned(_: Any, assigned: set[Any], **__: Any) -> None:
         mine = {tp.partition for tp in assigned if tp.topic == changes.get_topic_name()}
@@ -114,4 +129,4 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
 
     app.on_partitions_assigned.connect(cast(Any, on_assigned))
 
-    return Workers(app, router, resolver)
+    return Workers(app, router, resolver, metrics)

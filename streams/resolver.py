@@ -29,6 +29,7 @@ from uam_events.core.events import CopyAccess, SetAccess
 from uam_events.core.values import JsonObject
 from uam_events.errors import InputError
 from uam_events.inputs import Record
+from uam_events.metrics import WorkerMetrics
 from uam_events.partition import (
     Origin,
     Output,
@@ -110,8 +111,15 @@ class ResolverStats:
 class Resolver:
     """Apply change records per partition and publish what they produce."""
 
-    def __init__(self, settings: Settings, topics: dict[str, Any], table: CheckpointTable) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        topics: dict[str, Any],
+        table: CheckpointTable,
+        metrics: WorkerMetrics,
+    ) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.topics = topics
         self.table = table
         self.partitions = settings.kafka.partitions
@@ -147,6 +155,7 @@ class Resolver:
     def report(self) -> None:
         """Log what each held partition waits for (a timer calls it)."""
         for partition, run in sorted(self.held.items()):
+            self.metrics.held.labels(str(partition)).set(run.chain.held + len(run.waiting))
             if run.chain.held or run.waiting:
                 log.info(
                     "partition %d: %d records wait for a predecessor, %d commands for facts "
@@ -182,6 +191,7 @@ class Resolver:
             run = self.held[partition] = PartitionRun(processor, chain, version, recovered.origins)
             seconds = time.perf_counter() - started
             self.stats.recoveries.append((partition, seconds))
+            self.metrics.recovery.labels(str(partition)).set(seconds)
             log.info(
                 "partition %d recovered from checkpoint %d (%d entries) in %.2f s",
                 partition,
@@ -227,6 +237,7 @@ class Resolver:
         verdict = run.chain.offer(link, event)
         if verdict is Verdict.DUPLICATE:
             self.stats.duplicates += 1
+            self.metrics.consumed.labels("changes", "duplicate").inc()
             run.finish(event)
         elif verdict is Verdict.APPLY:
             await self._follow_chain(run, link, event)
@@ -315,6 +326,7 @@ class Resolver:
         run.finish(event)
         if run.origins.get(origin_key, -1) >= int(offset):
             self.stats.duplicates += 1
+            self.metrics.consumed.labels("changes", "duplicate").inc()
             return
         run.origins[origin_key] = run.dirty_origins[origin_key] = int(offset)
         facts = None
@@ -345,7 +357,11 @@ class Resolver:
         origin = Origin(topic, int(partition), int(offset))
         out = run.processor.process(record, origin, headers[h.AT].decode(), facts)
         self.stats.applied += 1
+        outcome = "dead_letter" if out.dead_letters else "applied"
+        self.metrics.consumed.labels("changes", outcome).inc()
         await self._publish(run, out, msg, headers)
+        if msg.timestamp:
+            self.metrics.latency.observe(max(time.time() - msg.timestamp, 0.0))
 
     async def _publish(self, run: PartitionRun, out: Output, msg: Any, headers: h.Headers) -> None:
         state = run.processor.engine.state
@@ -369,6 +385,7 @@ class Resolver:
             await self._send(state_topic(self.settings, spoke_id), user_id, body)
         for decision in out.audit:
             await self._send(self.settings.topic("audit"), decision["command_id"], decision)
+            self.metrics.audit.labels(str(decision["decision"])).inc()
         speaks_for_all = run.processor.partition == 0
         for letter in out.dead_letters:
             topic = self.short.get(str(letter.get("topic")))
@@ -376,6 +393,7 @@ class Resolver:
                 continue  # every partition refuses a global change alike: partition 0 says so
             await self._send(self.settings.topic("dlq"), letter.get("key"), letter)
             self.stats.dead_letters += 1
+            self.metrics.dead_letter(str(topic), str(letter.get("error")))
         if out.forward is not None:
             onward = dict(headers)
             onward[h.FACTS] = facts_to_json(out.forward.facts)

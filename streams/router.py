@@ -16,6 +16,7 @@ from streams import headers as h
 from uam_events.chain import Link
 from uam_events.errors import InputError
 from uam_events.inputs import Record
+from uam_events.metrics import WorkerMetrics
 from uam_events.routes import destinations
 from uam_events.settings import Settings
 from uam_events.topics import input_topics
@@ -24,8 +25,9 @@ from uam_events.topics import input_topics
 class Router:
     """Forward input events to the partitions of the change topic they concern."""
 
-    def __init__(self, settings: Settings, changes: Any) -> None:
+    def __init__(self, settings: Settings, changes: Any, metrics: WorkerMetrics) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.changes = changes
         self.partitions = settings.kafka.partitions
         self.short = input_topics(settings)
@@ -45,9 +47,14 @@ class Router:
             headers[h.AT] = h.event_time(msg.timestamp).encode()
         for partition in self._targets(msg, headers):
             await self.changes.send(
-                key=msg.key, value=msg.value, partition=partition, headers=list(headers.items())
+                key=msg.key,
+                value=msg.value,
+                partition=partition,
+                headers=list(headers.items()),
+                timestamp=msg.timestamp,
             )
             self.forwarded += 1
+        self.metrics.consumed.labels(self.short[msg.topic], "forwarded").inc()
 
     def _targets(self, msg: Any, headers: h.Headers) -> list[int]:
         if h.LINK in headers:

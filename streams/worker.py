@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import faust
 
@@ -12,10 +11,10 @@ from uam_events.runtime import tune_gc
 from uam_events.settings import Settings
 
 
-def run_worker(settings: Settings, *, datadir: Path, web_port: int | None = None) -> None:
+def run_worker(settings: Settings, options: WorkerOptions) -> None:
     """Start the Faust worker for these settings and block until it stops."""
     tune_gc()
-    datadir.mkdir(parents=True, exist_ok=True)
-    workers = create_app(settings, WorkerOptions(datadir=datadir, web_port=web_port))
+    options.datadir.mkdir(parents=True, exist_ok=True)
+    workers = create_app(settings, options)
     worker = faust.Worker(workers.app, loglevel=logging.INFO, quiet=True)
     worker.execute_from_commandline()

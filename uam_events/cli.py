@@ -193,15 +193,21 @@ def worker(
         Path, typer.Option(help="This worker's own state folder (RocksDB locks it).")
     ] = Path("worker-data"),
     web_port: Annotated[
-        int | None, typer.Option(help="Serve health and metrics on 127.0.0.1:PORT.")
+        int | None,
+        typer.Option(help="Serve /health/, /metrics/, /explain/ and /compare/ on this port."),
     ] = None,
+    web_bind: Annotated[
+        str, typer.Option(help="The address to serve on (0.0.0.0 only inside a container).")
+    ] = "127.0.0.1",
 ) -> None:
     """Run a worker: the router and the resolvers of the partitions it is assigned."""
+    from streams.app import WorkerOptions
     from streams.worker import run_worker
     from uam_events.settings import load_settings
 
+    options = WorkerOptions(datadir=datadir, web_port=web_port, web_bind=web_bind)
     try:
-        run_worker(load_settings(config), datadir=datadir, web_port=web_port)
+        run_worker(load_settings(config), options)
     except UamError as error:
         _fail(error)
 
