@@ -71,29 +71,40 @@ class PartitionRun:
     dirty_runs: dict[str, int] = field(default_factory=dict)
     waiting: dict[Step, Waiting] = field(default_factory=dict)
     facts: dict[Step, list[tuple[CommandFacts, Any]]] = field(default_factory=dict)
-    inflight: deque[Any] = field(default_factory=deque)
-    """Events received and not yet acked, in offset order."""
+    inflight: deque[int] = field(default_factory=deque)
+    """Offsets of the events received and not yet acked, in offset order."""
+    copies: dict[int, list[Any]] = field(default_factory=dict)
+    """Every delivery of each in-flight offset (a rebalance may deliver one again)."""
     done: set[int] = field(default_factory=set)
     """Offsets of in-flight events that are finished (applied, dropped or consumed)."""
-    received: set[int] = field(default_factory=set)
-    """Offsets of the in-flight events."""
+
+    def receive(self, event: Any) -> bool:
+        """Track a delivery; return False when its offset is already in flight."""
+        offset = event.message.offset
+        known = self.copies.get(offset)
+        if known is not None:
+            known.append(event)
+            return False
+        self.copies[offset] = [event]
+        self.inflight.append(offset)
+        return True
 
     def finish(self, event: Any) -> None:
         """Mark an event finished; it is acked once every earlier one is too."""
         self.done.add(event.message.offset)
 
     def ackable(self) -> list[Any]:
-        """Return the finished events at the head of the partition, in offset order.
+        """Return every delivery of the finished events at the head, in offset order.
 
         Acking only an unbroken head keeps Faust from committing past an event still held
-        (its commit takes the first run of acked offsets, even after a hole at the start).
+        (its commit takes the first run of acked offsets, even after a hole at the start);
+        acking every delivery keeps it right when a rebalance delivered an event twice.
         """
         ready = []
-        while self.inflight and self.inflight[0].message.offset in self.done:
-            event = self.inflight.popleft()
-            self.done.discard(event.message.offset)
-            self.received.discard(event.message.offset)
-            ready.append(event)
+        while self.inflight and self.inflight[0] in self.done:
+            offset = self.inflight.popleft()
+            self.done.discard(offset)
+            ready.extend(self.copies.pop(offset))
         return ready
 
 
@@ -217,10 +228,8 @@ class Resolver:
     # --- receiving ---------------------------------------------------------------------
 
     async def _receive(self, run: PartitionRun, event: Any) -> None:
-        if event.message.offset in run.received:
-            return  # fetched again after a rebalance while the first copy is in flight
-        run.received.add(event.message.offset)
-        run.inflight.append(event)
+        if not run.receive(event):
+            return  # delivered again after a rebalance while the first copy is in flight
         headers = h.read_headers(event.message.headers)
         if h.FACTS_FOR in headers:
             await self._facts_arrived(run, event, headers)
@@ -263,6 +272,9 @@ class Resolver:
             await self._apply(run, record, msg, headers, None)
             return True
         processor = run.processor
+        if (link.run, link.seq) in run.waiting:
+            run.finish(event)  # a second copy of a command that already waits for its facts
+            return False
         target = partition_for(command.user, self.partitions)
         if target != processor.partition:
             facts = processor.facts_here(command)

@@ -22,7 +22,12 @@ def add_views(app: Any, resolver: Resolver, metrics: WorkerMetrics) -> None:
     @app.page("/health/")  # type: ignore[untyped-decorator]
     async def health(web: Any, request: Any) -> Any:
         held = {
-            str(p): {"waiting": run.chain.held + len(run.waiting), "position": run.chain.last}
+            str(p): {
+                "waiting": run.chain.held + len(run.waiting),
+                "position": run.chain.last,
+                "in_flight": len(run.inflight),
+                "oldest_in_flight": run.inflight[0] if run.inflight else None,
+            }
             for p, run in sorted(resolver.held.items())
         }
         stats = resolver.stats

@@ -75,7 +75,10 @@ class Chain(Generic[T]):
             return Verdict.DUPLICATE
         if link.prev.get(self.partition, -1) == last:
             return Verdict.APPLY
-        self._held[(link.run, link.prev.get(self.partition, -1))] = (link, item)
+        key = (link.run, link.prev.get(self.partition, -1))
+        if key in self._held:
+            return Verdict.DUPLICATE  # a router forwarded it twice: the first copy waits
+        self._held[key] = (link, item)
         return Verdict.HOLD
 
     def applied(self, link: Link) -> tuple[Link, T] | None:

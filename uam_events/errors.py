@@ -8,7 +8,8 @@
     ├── ConfigError               the configuration file or environment is wrong: fix and restart
     ├── ReplayError               a replay cannot run: unreadable events file or output folder
     ├── RecoveryError             a worker's saved state cannot be read back: reset it
-    └── BrokerError               the Kafka broker cannot be reached or refuses a request
+    ├── BrokerError               the Kafka broker cannot be reached or refuses a request
+    └── PipelineError             local workers died or did not catch up in time
 
 Input errors name the field and the fix; operator errors say what to do. Messages never carry
 secrets.
@@ -74,3 +75,7 @@ class RecoveryError(UamError):
 
 class BrokerError(UamError):
     """The Kafka broker cannot be reached, or it refused a request; the message says why."""
+
+
+class PipelineError(UamError):
+    """Local worker processes died or did not catch up in time; the message says which."""

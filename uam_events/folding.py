@@ -21,6 +21,7 @@ class Folded:
 
     states: dict[tuple[str, str], JsonObject] = field(default_factory=dict)
     deltas: int = 0
+    deltas_by_spoke: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     gaps: list[str] = field(default_factory=list)
     _seqs: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -31,6 +32,7 @@ class Folded:
         pair = (str(delta["spoke"]), str(delta["user_id"]))
         seq, last = int(delta["seq"]), self._seqs.get(pair, 0)
         self.deltas += 1
+        self.deltas_by_spoke[pair[0]] = self.deltas_by_spoke.get(pair[0], 0) + 1
         if seq <= last:
             self.duplicates += 1
             return

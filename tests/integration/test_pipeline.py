@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.pipeline import Pipeline
 from uam_events.generate import EnterpriseShape, write_enterprise
+from uam_events.pipeline import Pipeline
 from uam_events.replay import replay_file
 from uam_events.settings import load_settings
 

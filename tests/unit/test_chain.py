@@ -54,3 +54,13 @@ def test_the_header_round_trips() -> None:
     """A link survives its header encoding."""
     link = Link("r1", 7, {0: 3, 2: -1})
     assert Link.from_header(link.to_header()) == link
+
+
+def test_a_second_copy_of_a_held_record_is_a_duplicate() -> None:
+    """A record forwarded twice while its first copy waits never replaces that copy."""
+    chain: Chain[str] = Chain(0)
+    early = Link("run", 5, {0: 2})
+    assert chain.offer(early, "first copy") is Verdict.HOLD
+    assert chain.offer(early, "second copy") is Verdict.DUPLICATE
+    assert chain.offer(Link("run", 2, {0: -1}), "two") is Verdict.APPLY
+    assert chain.applied(Link("run", 2, {0: -1})) == (early, "first copy")

@@ -1,4 +1,9 @@
-"""A pipeline under test: a topic prefix of its own, worker processes, and ways to watch it."""
+"""A local pipeline: worker processes over topics of their own, and ways to watch them.
+
+`make demo`, `bench/pipeline.py` and the integration tests run workers this way: each worker
+is a `uam worker` process with its own data folder and log; `wait_idle` waits until the
+workers' consumer group has committed every input and change record.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uam_events.broker import create_topics, group_lag, produce_file, read_topic
+from uam_events.errors import BrokerError, PipelineError
 from uam_events.folding import Folded, fold
 from uam_events.settings import Settings, load_settings
 from uam_events.topics import CHANGES, access_topic, input_topics
@@ -30,6 +36,7 @@ class Pipeline:
     partitions: int = 3
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}.")
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    web_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -56,18 +63,17 @@ class Pipeline:
         """Create the test's topics."""
         create_topics(self.settings)
 
-    def start(self, name: str) -> None:
-        """Start a worker process with its own data folder and log."""
+    def start(self, name: str, web_port: int | None = None) -> None:
+        """Start a worker process with its own data folder and log (and web port)."""
+        command = [*UAM, "worker", "--config", str(self.config)]
+        command += ["--datadir", str(self.folder / name)]
+        if web_port is not None:
+            command += ["--web-port", str(web_port)]
+            self.web_ports[name] = web_port
+        self.folder.mkdir(parents=True, exist_ok=True)
         with (self.folder / f"{name}.log").open("ab") as log:
             self.workers[name] = subprocess.Popen(
-                [
-                    *UAM,
-                    "worker",
-                    "--config",
-                    str(self.config),
-                    "--datadir",
-                    str(self.folder / name),
-                ],
+                command,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -109,10 +115,14 @@ class Pipeline:
         while quiet < 2:
             for name, worker in self.workers.items():
                 if worker.poll() is not None:
-                    raise AssertionError(f"worker {name} exited: {self.log_tail(name)}")
-            quiet = quiet + 1 if self.lag() == 0 else 0
+                    raise PipelineError(f"worker {name} exited: {self.log_tail(name)}")
+            try:
+                behind = self.lag()
+            except BrokerError:
+                behind = -1  # the group's coordinator is still loading: ask again
+            quiet = quiet + 1 if behind == 0 else 0
             if time.monotonic() > deadline:
-                raise AssertionError(f"still {self.lag()} records behind after {timeout:.0f} s")
+                raise PipelineError(f"still {behind} records behind after {timeout:.0f} s")
             time.sleep(1.0)
 
     def folded(self) -> Folded:
