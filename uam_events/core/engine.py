@@ -34,7 +34,7 @@ from uam_events.core.events import (
 )
 from uam_events.core.hierarchy import ItemChange
 from uam_events.core.levels import Level
-from uam_events.core.refresh import EVERYTHING, GRANTS, ROLE, Stale, mark, refresh
+from uam_events.core.refresh import EVERYTHING, GRANTS, ROLE, Stale, mark, refresh, role_contested
 from uam_events.core.resolver import ExplicitGrant
 from uam_events.core.rulebook import Pair
 from uam_events.core.rules import AccessRule, ItemTemplate, QualifiedUser, RoleRule
@@ -153,9 +153,13 @@ class Engine:
         effect = _Effect()
         mark(effect.stale, [(s, user_id) for s in roles], ROLE)
         mark(effect.stale, [(s, user_id) for s in grants], GRANTS)
-        if before != (user.workspaces, user.active, user.deleted):
+        if before[1:] != (user.active, user.deleted):
             spokes = {s.id for s in st.spokes.values() if s.workspace_id in before[0]}
             spokes |= st.member_spokes(user)
+            mark(effect.stale, [(s, user_id) for s in spokes], EVERYTHING)
+        elif before[0] != user.workspaces:
+            flipped = before[0] ^ user.workspaces
+            spokes = {s.id for s in st.spokes.values() if s.workspace_id in flipped}
             mark(effect.stale, [(s, user_id) for s in spokes], EVERYTHING)
         return effect
 
@@ -217,12 +221,18 @@ class Engine:
         st = self.state
         previous = st.rules.rules.get(rule.id)
         pairs = st.rules.publish(rule, st.attributes, st.users)
-        return _Effect.of(pairs, _stale_by(rule) | _stale_by(previous))
+        return self._rule_changed(rule.id, pairs, _stale_by(rule) | _stale_by(previous))
 
     def _rule_withdrawn(self, event: RuleWithdrawn) -> _Effect:
         rules = self.state.rules
         previous = rules.rules.get(event.rule_id)
-        return _Effect.of(rules.withdraw(event.rule_id), _stale_by(previous))
+        return self._rule_changed(event.rule_id, rules.withdraw(event.rule_id), _stale_by(previous))
+
+    def _rule_changed(self, rule_id: str, pairs: Iterable[Pair], what: Stale) -> _Effect:
+        """Mark what a rule's change made stale; a role rule touches only contested roles."""
+        if what == ROLE:
+            pairs = role_contested(self.state, pairs, rule_id)
+        return _Effect.of(pairs, what)
 
     def _check_rule(self, rule: AccessRule | RoleRule | QualifiedUser) -> None:
         spokes = rule.spokes if isinstance(rule, QualifiedUser) else (rule.spoke,)

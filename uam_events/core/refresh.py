@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from uam_events.core.access import UserAccess
+from uam_events.core.access import DefaultCause, RuleCause, UserAccess
 from uam_events.core.deltas import Delta, diff_access
 from uam_events.core.resolver import resolve_access, resolve_grants, resolve_role
 from uam_events.core.rulebook import Pair
+from uam_events.core.rules import RoleRule, role_order
 from uam_events.core.state import State
 
 Stale = int
@@ -32,6 +33,38 @@ def mark(stale: dict[Pair, Stale], pairs: Iterable[Pair], what: Stale) -> None:
         return
     for pair in pairs:
         stale[pair] = stale.get(pair, 0) | what
+
+
+def role_contested(state: State, pairs: Iterable[Pair], rule_id: str) -> list[Pair]:
+    """Return the pairs whose role a change of role rule `rule_id` can change.
+
+    A role is the winning matching rule's; a rule that did not win before and does not beat
+    the winner now (or that the user no longer matches) leaves the role as it is. Inactive
+    members keep the no-access role and non-members no role, whatever the rules say.
+    """
+    rules = state.rules
+    rule = rules.rules.get(rule_id)
+    contender = rule if isinstance(rule, RoleRule) else None
+    contested: list[Pair] = []
+    users = rules.matches.users(rule_id)
+    for pair in pairs:
+        old = state.access.get(pair)
+        if old is not None and not old.member:
+            continue
+        because = old.role_because[0] if old is not None and len(old.role_because) == 1 else None
+        if because is None or (isinstance(because, RuleCause) and because.rule == rule_id):
+            contested.append(pair)
+            continue
+        if contender is None or pair[1] not in users:
+            continue
+        if not isinstance(because, RuleCause):
+            if not isinstance(because, DefaultCause) or because.default == "default_role":
+                contested.append(pair)
+            continue
+        winner = rules.rules.get(because.rule)
+        if not isinstance(winner, RoleRule) or role_order(contender) < role_order(winner):
+            contested.append(pair)
+    return contested
 
 
 def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:

@@ -1,7 +1,11 @@
 """How one PatchOp operation changes a stored SCIM resource (RFC 7644 3.5.2).
 
-Invariant: an operation only touches the object it is given (the caller's private copy) and
-never aliases its own value into it, so `scim_user.apply_patch` can stay all or nothing.
+Invariant: an operation only changes the object it is given (the caller's shallow copy of the
+stored resource) and, inside it, private copies of the extension object and the attribute it
+changes, taken before it changes them; it never aliases its own value into the resource. So
+`scim_user.apply_patch` stays all or nothing and copies only what a patch touches, and the stored
+resource shares its untouched parts with the new one (stored resources are never changed in
+place).
 Names match without case (RFC 7643 2.1): a stored name keeps its spelling, a new one is written
 as the operation spells it; null and [] unassign an attribute (RFC 7643 2.5).
 """
@@ -37,6 +41,7 @@ def apply_operation(resource: JsonObject, operation: PatchOperation, field: str)
             return
     else:
         container = _ensure_container(resource, path.schema)
+    _own(container, path.attribute)
     existing = member(container, path.attribute)
     multi_valued = isinstance(existing, list) or path.attribute.lower() in MULTI_VALUED
     if path.value_filter is not None or (path.sub_attribute and multi_valued):
@@ -67,8 +72,10 @@ def _apply_without_path(resource: JsonObject, operation: PatchOperation, field: 
         if name.lower().startswith("urn:") and isinstance(value, dict):
             extension = _ensure_container(resource, name)
             for sub_name, sub_value in value.items():
+                _own(extension, sub_name)
                 _write(extension, sub_name, sub_value, operation.op)
         else:
+            _own(resource, name)
             _write(resource, name, value, operation.op)
 
 
@@ -231,12 +238,25 @@ def _set_or_drop(obj: JsonObject, name: str, value: JsonValue) -> None:
         obj[find_key(obj, name)] = copy_json(value)
 
 
+def _own(container: JsonObject, name: str) -> None:
+    """Replace an attribute's object or list by a private copy, before an operation changes it."""
+    key = find_key(container, name)
+    value = container.get(key)
+    if isinstance(value, dict | list):
+        container[key] = copy_json(value)
+
+
 def _container(resource: JsonObject, schema: str | None) -> JsonObject | None:
-    """Return the object holding a schema's attributes: the resource, or its extension object."""
+    """Return the object holding a schema's attributes: the resource, or a private copy of its
+    extension object put in its place."""
     if schema is None or schema.lower() == CORE_USER_URN.lower():
         return resource
-    extension = resource.get(find_key(resource, schema))
-    return extension if isinstance(extension, dict) else None
+    key = find_key(resource, schema)
+    extension = resource.get(key)
+    if not isinstance(extension, dict):
+        return None
+    private = resource[key] = dict(extension)
+    return private
 
 
 def _ensure_container(resource: JsonObject, schema: str | None) -> JsonObject:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from uam_events.core.scim_filter import Comparison, Filter, Logical, Negation, member
 from uam_events.core.scim_patch import CORE_USER_URN, MULTI_VALUED, apply_operation, find_key
-from uam_events.core.values import AttrValue, JsonObject, JsonValue, attr_value, copy_object
+from uam_events.core.values import AttrValue, JsonObject, JsonValue, attr_value
 from uam_events.errors import InvalidInput
 
 __all__ = [
@@ -80,8 +80,11 @@ def coerce_active(raw: JsonValue) -> bool | None:
 
 
 def apply_patch(resource: JsonObject, operations: tuple[PatchOperation, ...]) -> JsonObject:
-    """Return `resource` with every operation applied, or raise InputError naming the bad one."""
-    result = copy_object(resource)
+    """Return `resource` with every operation applied, or raise InputError naming the bad one.
+
+    The result shares the attributes no operation touches with `resource` (see `scim_patch`).
+    """
+    result = dict(resource)
     for index, operation in enumerate(operations):
         field = f"Operations[{index}]"
         had_user_name = _user_name(result) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -409,6 +410,18 @@ def test_apply_patch_never_mutates_its_input(resource: dict[str, Any], ops: list
     assert resource == before
     if result is not None and ops:
         assert result is not resource
+
+
+@given(RESOURCES, st.lists(OPERATIONS, max_size=3), st.lists(OPERATIONS, max_size=3))
+def test_patching_a_result_leaves_the_resource_it_came_from_untouched(
+    resource: dict[str, Any], first: list[Any], second: list[Any]
+) -> None:
+    """A result shares untouched parts with its source, so a later patch must copy before it
+    changes them: the source stays as it was."""
+    before = copy.deepcopy(resource)
+    with contextlib.suppress(InputError):
+        apply_patch(apply_patch(resource, tuple(first)), tuple(second))
+    assert resource == before
 
 
 @given(RESOURCES, st.lists(OPERATIONS, max_size=3))
