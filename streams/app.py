@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import faust
-from faust.types import TP
 
 from streams.resolver import Resolver
 from streams.router import Router
@@ -38,7 +37,7 @@ class WorkerOptions:
     datadir: Path
     web_port: int | None = None
     web_bind: str = "127.0.0.1"
-    batch: int = 500
+    batch: int = 2000
 
 
 @dataclass(slots=True)
@@ -100,11 +99,12 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
     async def route(stream: Any) -> None:
         await router.route(stream)
 
-    def holds(partition: int) -> bool:
-        return TP(changes.get_topic_name(), partition) in app.consumer.assignment()
+    def assigned() -> set[int]:
+        name = changes.get_topic_name()
+        return {tp.partition for tp in app.consumer.assignment() if tp.topic == name}
 
     async def resolve(stream: Any) -> None:
-        await resolver.resolve(stream, app.producer, holds, options.batch)
+        await resolver.resolve(stream, app.producer, assigned, options.batch)
 
     app.agent(inputs, name="router", concurrency=1)(route)
     app.agent(changes, name="resolver", concurrency=1)(resolve)

@@ -70,7 +70,8 @@ class PartitionRun:
     dirty_origins: dict[str, int] = field(default_factory=dict)
     dirty_runs: dict[str, int] = field(default_factory=dict)
     waiting: dict[Step, Waiting] = field(default_factory=dict)
-    facts: dict[Step, list[tuple[CommandFacts, Any]]] = field(default_factory=dict)
+    facts: dict[Step, list[tuple[CommandFacts, Any | None]]] = field(default_factory=dict)
+    """Facts received per waiting command, with the event that carried them (None: local)."""
     inflight: deque[int] = field(default_factory=deque)
     """Offsets of the events received and not yet acked, in offset order."""
     copies: dict[int, list[Any]] = field(default_factory=dict)
@@ -112,6 +113,8 @@ class PartitionRun:
 class ResolverStats:
     """Counts for the metrics and the health view."""
 
+    batches: int = 0
+    received: int = 0
     applied: int = 0
     duplicates: int = 0
     deltas: int = 0
@@ -137,25 +140,30 @@ class Resolver:
         self.short = input_topics(settings)
         self.held: dict[int, PartitionRun] = {}
         self.stats = ResolverStats()
+        self._local_facts: deque[tuple[int, Step, CommandFacts]] = deque()
 
     async def resolve(
-        self, stream: Any, producer: Any, holds: Callable[[int], bool], batch: int = 500
+        self, stream: Any, producer: Any, assigned: Callable[[], set[int]], batch: int = 2000
     ) -> None:
         """Agent body: take batches, apply them, flush outputs, save checkpoints, then ack.
 
-        `holds(partition)` says whether this worker is assigned the partition now: an event
-        fetched before a rebalance took its partition away is left to the new owner.
+        `assigned()` names the partitions this worker holds now: an event fetched before a
+        rebalance took its partition away is left to the new owner.
         """
-        async for events in stream.noack_take(batch, within=0.05):
+        async for events in stream.noack_take(batch, within=0.02):
+            self.stats.batches += 1
+            self.stats.received += len(events)
             touched: dict[int, PartitionRun] = {}
+            holds = assigned()
             for event in events:
                 partition = event.message.partition
-                if not holds(partition):
+                if partition not in holds:
                     self.held.pop(partition, None)
                     continue
                 run = touched.get(partition) or self._run(partition)
                 touched[partition] = run
                 await self._receive(run, event)
+                await self._hand_over_local_facts(touched)
             await producer.flush()
             for partition, run in touched.items():
                 await self._save(partition, run)
@@ -165,6 +173,14 @@ class Resolver:
 
     def report(self) -> None:
         """Log what each held partition waits for (a timer calls it)."""
+        stats = self.stats
+        log.info(
+            "%d batches, %d events received, %d applied, %d duplicates",
+            stats.batches,
+            stats.received,
+            stats.applied,
+            stats.duplicates,
+        )
         for partition, run in sorted(self.held.items()):
             self.metrics.held.labels(str(partition)).set(run.chain.held + len(run.waiting))
             if run.chain.held or run.waiting:
@@ -287,6 +303,10 @@ class Resolver:
                     (h.ORIGIN, headers[h.ORIGIN]),
                 ],
             )
+            if target in self.held:
+                # the target's partition is here too: hand the facts over now rather than
+                # after a round trip through Kafka (whose copy, arriving later, is dropped)
+                self._local_facts.append((target, (link.run, link.seq), facts))
             return True
         run.waiting[(link.run, link.seq)] = Waiting(link, event, command)
         return await self._judge_if_ready(run, (link.run, link.seq))
@@ -294,14 +314,30 @@ class Resolver:
     async def _facts_arrived(self, run: PartitionRun, event: Any, headers: h.Headers) -> None:
         run_id, _, seq_text = headers[h.FACTS_FOR].decode().rpartition(":")
         step = (run_id, int(seq_text))
-        if step[1] <= run.chain.last.get(run_id, -1):
-            run.finish(event)
-            return
         try:
             facts = facts_from_json(event.message.value or b"")
         except InputError as error:
             log.warning("dropping unreadable facts for %s: %s", step, error.reason)
             run.finish(event)
+            return
+        await self._take_facts(run, step, facts, event)
+
+    async def _hand_over_local_facts(self, touched: dict[int, PartitionRun]) -> None:
+        """Deliver facts that partitions of this worker sent each other, in order."""
+        while self._local_facts:
+            partition, step, facts = self._local_facts.popleft()
+            run = self.held.get(partition)
+            if run is not None:
+                touched[partition] = run
+                await self._take_facts(run, step, facts, None)
+
+    async def _take_facts(
+        self, run: PartitionRun, step: Step, facts: CommandFacts, event: Any | None
+    ) -> None:
+        """Keep facts for a command (judging it if they complete it); drop them if late."""
+        if step[1] <= run.chain.last.get(step[0], -1):
+            if event is not None:
+                run.finish(event)
             return
         run.facts.setdefault(step, []).append((facts, event))
         if step in run.waiting:
@@ -325,7 +361,8 @@ class Resolver:
         del run.waiting[step]
         run.facts.pop(step, None)
         for _, fact_event in arrived:
-            run.finish(fact_event)
+            if fact_event is not None:
+                run.finish(fact_event)
         msg = waiting.event.message
         headers = h.read_headers(msg.headers)
         await self._apply(run, self._record(msg, headers), msg, headers, facts)
