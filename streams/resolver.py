@@ -69,6 +69,8 @@ class PartitionRun:
     origins: dict[str, int]
     dirty_origins: dict[str, int] = field(default_factory=dict)
     dirty_runs: dict[str, int] = field(default_factory=dict)
+    states: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Pairs whose state record is due at the end of the batch, with their event time."""
     waiting: dict[Step, Waiting] = field(default_factory=dict)
     facts: dict[Step, list[tuple[CommandFacts, Any | None]]] = field(default_factory=dict)
     """Facts received per waiting command, with the event that carried them (None: local)."""
@@ -140,6 +142,7 @@ class Resolver:
         self.short = input_topics(settings)
         self.held: dict[int, PartitionRun] = {}
         self.stats = ResolverStats()
+        self.producer: Any = None
         self._local_facts: deque[tuple[int, Step, CommandFacts]] = deque()
 
     async def resolve(
@@ -150,6 +153,7 @@ class Resolver:
         `assigned()` names the partitions this worker holds now: an event fetched before a
         rebalance took its partition away is left to the new owner.
         """
+        self.producer = producer
         async for events in stream.noack_take(batch, within=0.02):
             self.stats.batches += 1
             self.stats.received += len(events)
@@ -164,6 +168,8 @@ class Resolver:
                 touched[partition] = run
                 await self._receive(run, event)
                 await self._hand_over_local_facts(touched)
+            for run in touched.values():
+                await self._publish_states(run)
             await producer.flush()
             for partition, run in touched.items():
                 await self._save(partition, run)
@@ -413,7 +419,6 @@ class Resolver:
             self.metrics.latency.observe(max(time.time() - msg.timestamp, 0.0))
 
     async def _publish(self, run: PartitionRun, out: Output, msg: Any, headers: h.Headers) -> None:
-        state = run.processor.engine.state
         pairs: set[tuple[str, str]] = set()
         for delta in out.deltas:
             await self._send(
@@ -421,17 +426,9 @@ class Resolver:
             )
             pairs.add((delta.spoke, delta.user_id))
             self.stats.deltas += 1
-        for spoke_id, user_id in sorted(pairs):
-            user = state.users.get(user_id)
-            body = state_json(
-                spoke_id,
-                user_id,
-                None if user is None else user.email,
-                state.access_of(spoke_id, user_id),
-                seq=state.seqs.get((spoke_id, user_id), 0),
-                at=headers[h.AT].decode(),
-            )
-            await self._send(state_topic(self.settings, spoke_id), user_id, body)
+        at = headers[h.AT].decode()
+        for pair in pairs:
+            run.states[pair] = at
         for decision in out.audit:
             await self._send(self.settings.topic("audit"), decision["command_id"], decision)
             self.metrics.audit.labels(str(decision["decision"])).inc()
@@ -455,7 +452,23 @@ class Resolver:
                 headers=list(onward.items()),
             )
 
+    async def _publish_states(self, run: PartitionRun) -> None:
+        """Send each changed pair's whole access to its state topic, once per batch."""
+        state = run.processor.engine.state
+        for (spoke_id, user_id), at in sorted(run.states.items()):
+            user = state.users.get(user_id)
+            body = state_json(
+                spoke_id,
+                user_id,
+                None if user is None else user.email,
+                state.access_of(spoke_id, user_id),
+                seq=state.seqs.get((spoke_id, user_id), 0),
+                at=at,
+            )
+            await self._send(state_topic(self.settings, spoke_id), user_id, body)
+        run.states.clear()
+
     async def _send(self, topic: str, key: object, body: JsonObject | None) -> None:
         value = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         raw_key = None if key is None else str(key).encode("utf-8")
-        await self.topics[topic].send(key=raw_key, value=value)
+        await self.producer.send(topic, raw_key, value, None, None, None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +27,17 @@ OutOption = Annotated[Path, typer.Option("--out", "-o", help="A replay output fo
 PROGRESS_MIN_BYTES = 1 << 20
 
 
+@contextmanager
+def _file_progress(events: Path, label: str) -> Iterator[Callable[[int], None]]:
+    """Show a progress bar over a large events file; yield the callback taking bytes read."""
+    size = events.stat().st_size if events.is_file() else 0
+    show = size >= PROGRESS_MIN_BYTES and err.is_terminal
+    columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, disable=not show) as bar:
+        task = bar.add_task(label, total=size)
+        yield lambda read: bar.update(task, completed=read)
+
+
 def _fail(error: UamError) -> None:
     err.print(f"[bold red]error:[/] {error}", highlight=False)
     raise typer.Exit(code=2)
@@ -44,18 +57,8 @@ def replay(
 
     try:
         settings = load_settings(config)
-        size = events.stat().st_size if events.is_file() else 0
-        show = size >= PROGRESS_MIN_BYTES and err.is_terminal
-        columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=err, disable=not show) as bar:
-            task = bar.add_task("replay", total=size)
-            run = replay_file(
-                events,
-                settings,
-                out_dir,
-                effective=effective,
-                progress=lambda read: bar.update(task, completed=read),
-            )
+        with _file_progress(events, "replay") as progress:
+            run = replay_file(events, settings, out_dir, effective=effective, progress=progress)
     except UamError as error:
         _fail(error)
         return
@@ -167,14 +170,8 @@ def produce(
 
     try:
         settings = load_settings(config)
-        size = events.stat().st_size if events.is_file() else 0
-        show = size >= PROGRESS_MIN_BYTES and err.is_terminal
-        columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=err, disable=not show) as bar:
-            task = bar.add_task("produce", total=size)
-            summary = produce_file(
-                settings, events, progress=lambda read: bar.update(task, completed=read)
-            )
+        with _file_progress(events, "produce") as progress:
+            summary = produce_file(settings, events, progress=progress)
     except UamError as error:
         _fail(error)
         return

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from uam_events.folding import Folded
 from uam_events.generate import EnterpriseShape, write_enterprise
 from uam_events.pipeline import Pipeline
 from uam_events.replay import replay_file
@@ -73,12 +74,11 @@ def enterprise(tmp_path: Path) -> tuple[Path, Path, Path]:
     return config, events, out
 
 
-def test_a_worker_killed_mid_stream_ends_like_replay(
-    kafka_bootstrap: str, tmp_path: Path, enterprise: tuple[Path, Path, Path]
-) -> None:
-    """SIGKILL in the middle of a stream, restart: same grants and roles, no gap in any seq."""
-    config, events, replayed = enterprise
-    pipeline = Pipeline(config, kafka_bootstrap, tmp_path, partitions=4)
+def run_with_an_upset(
+    kafka_bootstrap: str, folder: Path, config: Path, events: Path, upset: str
+) -> Folded:
+    """Produce with one worker, upset it once 500 deltas are out, wait, fold the deltas."""
+    pipeline = Pipeline(config, kafka_bootstrap, folder, partitions=4)
     pipeline.create_topics()
     try:
         pipeline.start("w1")
@@ -86,35 +86,30 @@ def test_a_worker_killed_mid_stream_ends_like_replay(
         deadline = time.monotonic() + 120
         while pipeline.folded().deltas < 500 and time.monotonic() < deadline:
             time.sleep(0.5)
-        pipeline.kill("w1")
-        pipeline.start("w1")
+        if upset == "kill":
+            pipeline.kill("w1")
+            pipeline.start("w1")
+        else:
+            pipeline.start("w2")
         pipeline.wait_idle()
-        folded = pipeline.folded()
+        return pipeline.folded()
     finally:
         pipeline.stop_all()
-    assert folded.gaps == []
-    assert folded.grant_rows() == csv_rows(replayed / "grants.csv")
-    assert folded.role_rows() == csv_rows(replayed / "roles.csv")
 
 
-def test_two_workers_and_a_rebalance_end_like_replay(
-    kafka_bootstrap: str, tmp_path: Path, enterprise: tuple[Path, Path, Path]
+@pytest.mark.parametrize(
+    "upset",
+    [
+        pytest.param("kill", id="a worker killed with SIGKILL mid-stream and restarted"),
+        pytest.param("join", id="a second worker joining mid-stream (a rebalance)"),
+    ],
+)
+def test_an_upset_pipeline_ends_like_replay(
+    kafka_bootstrap: str, tmp_path: Path, enterprise: tuple[Path, Path, Path], upset: str
 ) -> None:
-    """A second worker joining mid-stream moves partitions; the result is replay's."""
+    """Through a crash or a rebalance: replay's grants and roles, no gap in any seq."""
     config, events, replayed = enterprise
-    pipeline = Pipeline(config, kafka_bootstrap, tmp_path, partitions=4)
-    pipeline.create_topics()
-    try:
-        pipeline.start("w1")
-        pipeline.produce(events)
-        deadline = time.monotonic() + 120
-        while pipeline.folded().deltas < 500 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        pipeline.start("w2")
-        pipeline.wait_idle()
-        folded = pipeline.folded()
-    finally:
-        pipeline.stop_all()
+    folded = run_with_an_upset(kafka_bootstrap, tmp_path, config, events, upset)
     assert folded.gaps == []
     assert folded.grant_rows() == csv_rows(replayed / "grants.csv")
     assert folded.role_rows() == csv_rows(replayed / "roles.csv")
