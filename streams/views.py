@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.resolver import PartitionRun, Resolver
+from streams.resolver import Resolver
+from streams.runs import PartitionRun
 from uam_events.core.deltas import state_json
 from uam_events.core.explain import compare_access
 from uam_events.metrics import WorkerMetrics
