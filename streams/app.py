@@ -20,6 +20,7 @@ from streams.router import Router
 from streams.tables import CheckpointTable
 from streams.views import add_views
 from uam_events.metrics import WorkerMetrics
+from uam_events.publisher import Publisher
 from uam_events.settings import Settings
 from uam_events.topics import CHANGES, all_topics, input_topics
 
@@ -91,8 +92,9 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         options={"block_cache_size": BLOCK_CACHE_BYTES, "write_buffer_size": WRITE_BUFFER_BYTES},
     )
     metrics = WorkerMetrics()
-    router = Router(settings, changes, metrics)
-    resolver = Resolver(settings, topics, CheckpointTable(table), metrics)
+    publisher = Publisher(settings)
+    router = Router(settings, publisher, metrics)
+    resolver = Resolver(settings, CheckpointTable(table), metrics)
     inputs = app.topic(*input_topics(settings), **raw)
     consumed = {*input_topics(settings), settings.topic(CHANGES)}
 
@@ -104,7 +106,7 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         return {tp.partition for tp in app.consumer.assignment() if tp.topic == name}
 
     async def resolve(stream: Any) -> None:
-        await resolver.resolve(stream, app.producer, assigned, options.batch)
+        await resolver.resolve(stream, publisher, assigned, options.batch)
 
     app.agent(inputs, name="router", concurrency=1)(route)
     app.agent(changes, name="resolver", concurrency=1)(resolve)
@@ -125,7 +127,7 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
 
     async def on_assigned(_: Any, assigned: set[Any], **__: Any) -> None:
         mine = {tp.partition for tp in assigned if tp.topic == changes.get_topic_name()}
-        resolver.keep_only(mine)
+        resolver.restart(mine)
 
     app.on_partitions_assigned.connect(cast(Any, on_assigned))
 

@@ -39,9 +39,10 @@ from uam_events.partition import (
     merge_facts,
     partition_for,
 )
+from uam_events.publisher import Publisher
 from uam_events.routes import GLOBAL_TOPICS, command_of
 from uam_events.settings import Settings
-from uam_events.topics import access_topic, input_topics, state_topic
+from uam_events.topics import CHANGES, access_topic, input_topics, state_topic
 
 log = logging.getLogger(__name__)
 
@@ -52,30 +53,33 @@ class Resolver:
     def __init__(
         self,
         settings: Settings,
-        topics: dict[str, Any],
         table: CheckpointTable,
         metrics: WorkerMetrics,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.topics = topics
+        self.changes = settings.topic(CHANGES)
         self.table = table
         self.partitions = settings.kafka.partitions
         self.short = input_topics(settings)
         self.held: dict[int, PartitionRun] = {}
         self.stats = ResolverStats()
-        self.producer: Any = None
+        self.publisher: Publisher | None = None
         self._local_facts: deque[tuple[int, Step, CommandFacts]] = deque()
 
     async def resolve(
-        self, stream: Any, producer: Any, assigned: Callable[[], set[int]], batch: int = 2000
+        self,
+        stream: Any,
+        publisher: Publisher,
+        assigned: Callable[[], set[int]],
+        batch: int = 2000,
     ) -> None:
         """Agent body: take batches, apply them, flush outputs, save checkpoints, then ack.
 
         `assigned()` names the partitions this worker holds now: an event fetched before a
         rebalance took its partition away is left to the new owner.
         """
-        self.producer = producer
+        self.publisher = publisher
         async for events in stream.noack_take(batch, within=0.02):
             self.stats.batches += 1
             self.stats.received += len(events)
@@ -84,18 +88,19 @@ class Resolver:
             for event in events:
                 partition = event.message.partition
                 if partition not in holds:
-                    self.held.pop(partition, None)
-                    continue
+                    continue  # fetched before a rebalance: it comes again from the committed offset
                 run = touched.get(partition) or self._run(partition)
                 touched[partition] = run
                 await self._receive(run, event)
                 await self._hand_over_local_facts(touched)
             for run in touched.values():
-                await self._publish_states(run)
-            await producer.flush()
-            for partition, run in touched.items():
+                self._publish_states(run)
+            await publisher.flush()
+            # a rebalance during the flush may have dropped a run: its events come again
+            current = {p: run for p, run in touched.items() if self.held.get(p) is run}
+            for partition, run in current.items():
                 await self._save(partition, run)
-            for run in touched.values():
+            for run in current.values():
                 for event in run.ackable():
                     await stream.ack(event)
 
@@ -122,14 +127,17 @@ class Resolver:
                     run.chain.last,
                 )
 
-    def keep_only(self, partitions: set[int]) -> None:
-        """Drop the partitions this worker no longer holds (after a rebalance).
+    def restart(self, partitions: set[int]) -> None:
+        """Forget every run after a rebalance; each partition starts again from its checkpoint.
 
-        A partition kept through a rebalance keeps its run: the events it holds in flight
-        are not fetched again, so they must not be forgotten.
+        Faust seeks every assigned partition, kept ones too, back to its committed offset and
+        forgets the acks it had not committed yet, so in-flight bookkeeping would refer to
+        deliveries that no longer count. Everything after the committed offset comes again
+        and is deduplicated against the checkpoint, exactly as after a crash.
         """
-        for partition in set(self.held) - partitions:
-            del self.held[partition]
+        self.held.clear()
+        self._local_facts.clear()
+        log.info("rebalanced: now holding partitions %s", sorted(partitions))
 
     # --- recovery ----------------------------------------------------------------------
 
@@ -222,9 +230,10 @@ class Resolver:
         target = partition_for(command.user, self.partitions)
         if target != processor.partition:
             facts = processor.facts_here(command)
-            await self.topics["changes"].send(
-                key=msg.key,
-                value=facts_to_json(facts),
+            self._out.send(
+                self.changes,
+                msg.key,
+                facts_to_json(facts),
                 partition=target,
                 headers=[
                     (h.FACTS_FOR, f"{link.run}:{link.seq}".encode()),
@@ -336,30 +345,28 @@ class Resolver:
         self.stats.applied += 1
         outcome = "dead_letter" if out.dead_letters else "applied"
         self.metrics.consumed.labels("changes", outcome).inc()
-        await self._publish(run, out, msg, headers)
+        self._publish(run, out, msg, headers)
         if msg.timestamp:
             self.metrics.latency.observe(max(time.time() - msg.timestamp, 0.0))
 
-    async def _publish(self, run: PartitionRun, out: Output, msg: Any, headers: h.Headers) -> None:
+    def _publish(self, run: PartitionRun, out: Output, msg: Any, headers: h.Headers) -> None:
         pairs: set[tuple[str, str]] = set()
         for delta in out.deltas:
-            await self._send(
-                access_topic(self.settings, delta.spoke), delta.user_id, delta.to_json()
-            )
+            self._send(access_topic(self.settings, delta.spoke), delta.user_id, delta.to_json())
             pairs.add((delta.spoke, delta.user_id))
             self.stats.deltas += 1
         at = headers[h.AT].decode()
         for pair in pairs:
             run.states[pair] = at
         for decision in out.audit:
-            await self._send(self.settings.topic("audit"), decision["command_id"], decision)
+            self._send(self.settings.topic("audit"), decision["command_id"], decision)
             self.metrics.audit.labels(str(decision["decision"])).inc()
         speaks_for_all = run.processor.partition == 0
         for letter in out.dead_letters:
             topic = self.short.get(str(letter.get("topic")))
             if topic in GLOBAL_TOPICS and not speaks_for_all:
                 continue  # every partition refuses a global change alike: partition 0 says so
-            await self._send(self.settings.topic("dlq"), letter.get("key"), letter)
+            self._send(self.settings.topic("dlq"), letter.get("key"), letter)
             self.stats.dead_letters += 1
             self.metrics.dead_letter(str(topic), str(letter.get("error")))
         if out.forward is not None:
@@ -367,14 +374,15 @@ class Resolver:
             onward[h.FACTS] = facts_to_json(out.forward.facts)
             path = headers.get(h.PATH, b"").decode()
             onward[h.PATH] = (f"{path}>" if path else "").encode() + str(msg.partition).encode()
-            await self.topics["changes"].send(
-                key=msg.key,
-                value=msg.value,
+            self._out.send(
+                self.changes,
+                msg.key,
+                msg.value,
                 partition=out.forward.partition,
                 headers=list(onward.items()),
             )
 
-    async def _publish_states(self, run: PartitionRun) -> None:
+    def _publish_states(self, run: PartitionRun) -> None:
         """Send each changed pair's whole access to its state topic, once per batch."""
         state = run.processor.engine.state
         for (spoke_id, user_id), at in sorted(run.states.items()):
@@ -387,10 +395,15 @@ class Resolver:
                 seq=state.seqs.get((spoke_id, user_id), 0),
                 at=at,
             )
-            await self._send(state_topic(self.settings, spoke_id), user_id, body)
+            self._send(state_topic(self.settings, spoke_id), user_id, body)
         run.states.clear()
 
-    async def _send(self, topic: str, key: object, body: JsonObject | None) -> None:
+    def _send(self, topic: str, key: object, body: JsonObject | None) -> None:
         value = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         raw_key = None if key is None else str(key).encode("utf-8")
-        await self.producer.send(topic, raw_key, value, None, None, None)
+        self._out.send(topic, raw_key, value)
+
+    @property
+    def _out(self) -> Publisher:
+        assert self.publisher is not None, "resolve() sets the publisher"
+        return self.publisher

@@ -17,42 +17,48 @@ from uam_events.chain import Link
 from uam_events.errors import InputError
 from uam_events.inputs import Record
 from uam_events.metrics import WorkerMetrics
+from uam_events.publisher import Publisher
 from uam_events.routes import destinations
 from uam_events.settings import Settings
-from uam_events.topics import input_topics
+from uam_events.topics import CHANGES, input_topics
 
 
 class Router:
     """Forward input events to the partitions of the change topic they concern."""
 
-    def __init__(self, settings: Settings, changes: Any, metrics: WorkerMetrics) -> None:
+    def __init__(self, settings: Settings, publisher: Publisher, metrics: WorkerMetrics) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.changes = changes
+        self.publisher = publisher
+        self.changes = settings.topic(CHANGES)
         self.partitions = settings.kafka.partitions
         self.short = input_topics(settings)
         self.key = settings.verification_key()
         self.forwarded = 0
 
     async def route(self, stream: Any, batch: int = 2000) -> None:
-        """Agent body: forward input events in batches; Faust acks a batch once forwarded."""
-        async for events in stream.take_events(batch, within=0.02):
+        """Agent body: forward input events in batches, acking a batch once it is flushed."""
+        async for events in stream.noack_take(batch, within=0.02):
             for event in events:
-                await self.forward(event.message)
+                self.forward(event.message)
+            await self.publisher.flush()
+            for event in events:
+                await stream.ack(event)
 
-    async def forward(self, msg: Any) -> None:
+    def forward(self, msg: Any) -> None:
         """Send one input record to each partition it concerns, with its origin and time."""
         headers = h.read_headers(msg.headers)
         headers[h.ORIGIN] = f"{msg.topic}:{msg.partition}:{msg.offset}".encode()
         if h.AT not in headers:
             headers[h.AT] = h.event_time(msg.timestamp).encode()
         for partition in self._targets(msg, headers):
-            await self.changes.send(
-                key=msg.key,
-                value=msg.value,
+            self.publisher.send(
+                self.changes,
+                msg.key,
+                msg.value,
                 partition=partition,
                 headers=list(headers.items()),
-                timestamp=msg.timestamp,
+                timestamp_ms=int(msg.timestamp * 1000) if msg.timestamp else None,
             )
             self.forwarded += 1
         self.metrics.consumed.labels(self.short[msg.topic], "forwarded").inc()
