@@ -30,7 +30,10 @@ class FaultSpec(BaseModel):
     @classmethod
     def _compiles(cls, path: str) -> str:
         """Reject a pattern that is not a regular expression."""
-        re.compile(path)
+        try:
+            re.compile(path)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc}); escape ( and [") from None
         return path
 
     def retry_header(self, now: float) -> dict[str, str]:
