@@ -136,3 +136,19 @@ async def test_the_full_load_leaves_each_spoke_holding_the_replayed_grants(
                 )
             )["failedCount"]
             assert int(failed) == len(texts - set(expected_roles))
+
+
+@pytest.mark.anyio
+async def test_a_bare_task_id_is_sent_when_asked(tenant_seed: Any) -> None:
+    """With bare_task_id the start answers `{"taskId"}` with no `task` wrapper."""
+    seed, secret = tenant_seed()
+    app = simulator_app(seed, SimulatorOptions(bare_task_id=True))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://simulator") as client:
+        auth = httpx.BasicAuth("integration@example.com", secret)
+        token = (await client.post("/token/authenticate", auth=auth)).json()["tokenInfo"]
+        headers = {"Authorization": f"AnaplanAuthToken {token['tokenValue']}"}
+        path = "/2/0/models/75A40874E6B64FA3AE0743278996850F/exports/116000000001/tasks"
+        body = (await client.post(path, json={"localeName": "en_US"}, headers=headers)).json()
+    assert set(body) == {"taskId"}
+    assert len(body["taskId"]) == 32

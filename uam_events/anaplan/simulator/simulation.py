@@ -28,11 +28,13 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True, slots=True)
 class SimulatorOptions:
-    """Tunables: token lifetime, how long a task runs, download chunk size (seconds, bytes)."""
+    """Tunables: token lifetime, task duration (seconds), download chunk size (bytes), forms."""
 
     token_ttl: float = 1800.0
     task_seconds: float = 0.05
     chunk_bytes: int = 1024 * 1024
+    bare_task_id: bool = False
+    """Answer a task start with a bare `taskId` (the old Apiary form) to test client tolerance."""
 
 
 @dataclass(slots=True)

@@ -1,6 +1,7 @@
 """Tasks of imports, exports and processes: start, list, poll, cancel, and failure dumps.
 
-Invariants: starting needs `{"localeName": "en_US"}` and answers `{"task": {"taskId"}}`;
+Invariants: starting needs `{"localeName": "en_US"}` and answers `{"task": {"taskId"}}` (or
+a bare `{"taskId"}` when the options ask for it);
 task lists answer 200, empty for an unknown or masked parent; a dump is served only to the
 user who ran the task and only for the latest failing task of that action (404 otherwise).
 """
@@ -12,7 +13,7 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from uam_events.anaplan.simulator.access import caller, simulation, visible_model
 from uam_events.anaplan.simulator.envelopes import chunk_list, ok, page
@@ -67,7 +68,10 @@ async def start_task(request: Request) -> Response:
         body = None
     if not isinstance(body, dict) or body.get("localeName") != LOCALE:
         raise HTTPException(400, 'send {"localeName": "en_US"}')
-    task = simulation(request).start(model, kind, object_id, email)
+    sim = simulation(request)
+    task = sim.start(model, kind, object_id, email)
+    if sim.options.bare_task_id:
+        return JSONResponse({"taskId": task.id})
     return ok("task", {"taskId": task.id})
 
 
