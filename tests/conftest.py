@@ -1,10 +1,15 @@
-"""Session-wide fixtures: where the reference example lives."""
+"""Session-wide fixtures: where the reference example lives, and simulated Anaplan tenants."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from uam_events.anaplan.simulator.seed import SimulatorSeed
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORED_EXAMPLE = ROOT / "tests" / "data" / "shared-example"
@@ -15,3 +20,106 @@ SHARED_EXAMPLE = ROOT.parent / "shared" / "examples"
 def example() -> Path:
     """Return the reference example folder (config.yaml, events.jsonl, expected/)."""
     return VENDORED_EXAMPLE
+
+
+WORKSPACE = "8a81b09e5f8e7c1b015f9a1e2c3d4e5f"
+MODEL = "75A40874E6B64FA3AE0743278996850F"
+ADMIN = "integration@example.com"
+PRODUCTS = "P3 Product"
+
+
+@pytest.fixture
+def password() -> Callable[[], str]:
+    """Return a factory of fresh random passwords (no password is ever a literal)."""
+    return lambda: secrets.token_urlsafe(16)
+
+
+@pytest.fixture
+def tenant_seed(password: Callable[[], str]) -> Callable[..., tuple[SimulatorSeed, str]]:
+    """Return a factory of a one-model tenant seed and the integration user's password.
+
+    The model has lists `P3 Product` (TOTAL > EU > FR, DE; TOTAL > US) with selective access
+    and `Plain` without; a users import 112000000001, an access-text import 112000000002, a
+    process 118000000001 running both, a refresh process 118000000002 and an export.
+    Members: alice, bob (No Access) and dave (Viewer), who sign in with the integration
+    password plus `-bob` / `-dave`; carol is no member.
+    """
+
+    def build(**model_fields: Any) -> tuple[SimulatorSeed, str]:
+        secret = password()
+        users = [
+            {"email": ADMIN, "password": secret},
+            {"email": "alice@example.com", "first_name": "Alice", "last_name": "A"},
+            {"email": "bob@example.com", "password": secret + "-bob"},
+            {"email": "carol@example.com"},
+            {"email": "dave@example.com", "password": secret + "-dave"},
+        ]
+        workspace = {
+            "id": WORKSPACE,
+            "name": "Sales",
+            "members": ["alice@example.com", "bob@example.com", "dave@example.com"],
+            "admins": [ADMIN],
+        }
+        items = [
+            {"code": "TOTAL", "name": "Total"},
+            {"code": "EU", "name": "Europe", "parent": "TOTAL"},
+            {"code": "FR", "name": "France", "parent": "EU"},
+            {"code": "DE", "name": "Germany", "parent": "EU"},
+            {"code": "US", "name": "United States", "parent": "TOTAL"},
+        ]
+        sa_columns = [
+            {"header": f"{PRODUCTS} {level}", "list": PRODUCTS, "level": level}
+            for level in ("Read", "Write", "None")
+        ] + [{"header": "Plain Read", "list": "Plain", "level": "Read"}]
+        model: dict[str, Any] = {
+            "id": MODEL,
+            "name": "sales-emea",
+            "workspace_id": WORKSPACE,
+            "roles": ["Planner", "Viewer"],
+            "user_roles": {ADMIN: "Full Access", "dave@example.com": "Viewer"},
+            "lists": [
+                {"id": "101000000001", "name": PRODUCTS, "items": items},
+                {
+                    "id": "101000000002",
+                    "name": "Plain",
+                    "selective_access": False,
+                    "items": [{"code": "X"}],
+                },
+            ],
+            "imports": [
+                {
+                    "id": "112000000001",
+                    "name": "Users",
+                    "import_type": "USERS",
+                    "file_id": "113000000001",
+                    "header_names": ["Email Address", "Model Role"]
+                    + [c["header"] for c in sa_columns],
+                    "sa_columns": sa_columns,
+                },
+                {
+                    "id": "112000000002",
+                    "name": "Access text",
+                    "import_type": "MODULE_DATA",
+                    "file_id": "113000000002",
+                    "header_names": ["Email Address", "Access Text"],
+                },
+                {
+                    "id": "112900000001",
+                    "name": "Refresh",
+                    "import_type": "HIERARCHY_DATA",
+                    "target_list": PRODUCTS,
+                },
+            ],
+            "processes": [
+                {"id": "118000000001", "name": "Push", "actions": ["112000000001", "112000000002"]},
+                {"id": "118000000002", "name": "Refresh lists", "actions": ["112900000001"]},
+            ],
+            "exports": [{"id": "116000000001", "name": "Users with access"}],
+        }
+        model.update(model_fields)
+        seed = SimulatorSeed.model_validate(
+            {"users": users, "workspaces": [workspace], "models": [model]}
+        )
+        return seed, secret
+
+    return build

@@ -246,3 +246,25 @@ def input_sequences(draw: st.DrawFn) -> list[Input]:
     users = [UserCreated(user_id, u.resource) for user_id, u in zip(USERS, users, strict=True)]
     rules = draw(st.lists(rule_publishes(), min_size=2, max_size=7))
     return [*BASE_TREE, *users, SCOPE, *rules, *draw(st.lists(inputs, max_size=60))]
+
+
+SIM_ITEMS = ("TOTAL", "EU", "FR", "DE", "US")
+"""The simulator test tenant's `P3 Product` items (tests/conftest.py `tenant_seed`)."""
+SIM_USERS = ("alice@example.com", "bob@example.com")
+
+
+@st.composite
+def sa_import_rows(draw: st.DrawFn) -> list[tuple[str, str, str]]:
+    """Users-import rows (email, item code, Read|Write|None) over the simulator's test tenant."""
+    row = st.tuples(
+        st.sampled_from(SIM_USERS),
+        st.sampled_from(SIM_ITEMS),
+        st.sampled_from(("Read", "Write", "None")),
+    )
+    return draw(st.lists(row, max_size=12))
+
+
+@st.composite
+def sa_grants(draw: st.DrawFn) -> dict[str, str]:
+    """Explicit access of one user on the simulator's test items (item code -> Read|Write)."""
+    return draw(st.dictionaries(st.sampled_from(SIM_ITEMS), st.sampled_from(("Read", "Write"))))

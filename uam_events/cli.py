@@ -1,4 +1,4 @@
-"""The `uam` command line: replay, config check, explain, compare, generate."""
+"""The `uam` command line: replay, config check, explain, compare, generate, simulator."""
 
 from __future__ import annotations
 
@@ -207,6 +207,30 @@ def worker(
         run_worker(load_settings(config), options)
     except UamError as error:
         _fail(error)
+
+
+@app.command()
+def simulator(
+    seed: Annotated[
+        Path | None, typer.Option(help="A SimulatorSeed JSON file (default: an empty tenant).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="The address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to serve on.")] = 8600,
+    token_ttl: Annotated[float, typer.Option(help="Token lifetime in seconds.")] = 1800.0,
+    task_seconds: Annotated[float, typer.Option(help="How long each task runs.")] = 0.05,
+) -> None:
+    """Serve the Anaplan simulator: authentication, Integration API 2.0 and /_sim control."""
+    from uam_events.anaplan.simulator import SimulatorOptions, simulator_app
+    from uam_events.anaplan.simulator.seed import read_seed
+    from uam_events.anaplan.simulator.server import run
+
+    try:
+        tenant = read_seed(seed) if seed is not None else None
+    except UamError as error:
+        _fail(error)
+        return
+    options = SimulatorOptions(token_ttl=token_ttl, task_seconds=task_seconds)
+    run(simulator_app(tenant, options), host=host, port=port)
 
 
 def main() -> None:

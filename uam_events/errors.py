@@ -9,7 +9,8 @@
     ├── ReplayError               a replay cannot run: unreadable events file or output folder
     ├── RecoveryError             a worker's saved state cannot be read back: reset it
     ├── BrokerError               the Kafka broker cannot be reached or refuses a request
-    └── PipelineError             local workers died or did not catch up in time
+    ├── PipelineError             local workers died or did not catch up in time
+    └── SimulatorError            the Anaplan simulator cannot start or cannot read its seed
 
 Input errors name the field and the fix; operator errors say what to do. Messages never carry
 secrets.
@@ -79,3 +80,7 @@ class BrokerError(UamError):
 
 class PipelineError(UamError):
     """Local worker processes died or did not catch up in time; the message says which."""
+
+
+class SimulatorError(UamError):
+    """The Anaplan simulator cannot start, or its seed file cannot be read; the message says why."""
