@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from tests.unit.anaplan.fakes import API, AUTH, T0, USER, FakeClock, Script, token_answer
@@ -64,3 +65,9 @@ def make_client(
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> rsa.RSAPrivateKey:
+    """Return one RSA key for the session (generating keys is slow)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
