@@ -40,6 +40,13 @@ def reply(status: int = 200, body: Any = None, **headers: str) -> httpx.Response
     return httpx.Response(status, json=body, headers=headers)
 
 
+def raw(
+    content: bytes, status: int = 200, content_type: str = "application/octet-stream"
+) -> httpx.Response:
+    """Return a response with raw bytes."""
+    return httpx.Response(status, content=content, headers={"Content-Type": content_type})
+
+
 def token_answer(value: str, expires_at: float, status: int = 201) -> httpx.Response:
     """Return a `/token/authenticate` or `/token/refresh` answer for `value`."""
     info = {"tokenValue": value, "expiresAt": int(expires_at * 1000), "tokenId": "t1"}
