@@ -9,10 +9,10 @@ use `httpx.MockTransport` or `httpx.ASGITransport(simulator)`.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json import loads
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -192,7 +192,7 @@ class AnaplanClient:
 def _page(response: httpx.Response, key: str, what: str) -> tuple[list[Any], Meta]:
     """Split a list answer into its entries (absent key: none) and its `meta`."""
     try:
-        body = json.loads(response.content)
+        body = loads(response.content)
         meta = Meta.model_validate(body.get("meta") or {})
     except (ValueError, AttributeError, ValidationError):
         raise AnaplanResponseError(f"{what}: the answer is not a list envelope") from None
