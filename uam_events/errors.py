@@ -110,7 +110,9 @@ class AnaplanBusy(AnaplanError):
     else the backoff ceiling reached. The sink turns it into backpressure.
     """
 
-    def __init__(self, method: str, path: str, status: int | None, reason: str, retry_after: float):
+    def __init__(
+        self, method: str, path: str, status: int | None, reason: str, retry_after: float
+    ) -> None:
         self.method = method
         self.path = path
         self.status = status

@@ -86,6 +86,7 @@ class AnaplanTokenSignIn:
         url = f"{self.auth_url}/token/refresh"
 
         async def build() -> httpx.Request:
+            """Build the request anew for each attempt."""
             return sender.http.build_request("POST", url, headers=headers)
 
         return self._token(await sender.send(build), "/token/refresh", now)
@@ -116,9 +117,11 @@ class BasicSignIn(AnaplanTokenSignIn):
         self._password = password
 
     def __repr__(self) -> str:
+        """Name the sign-in without its secrets."""
         return f"BasicSignIn(user={self.user!r})"
 
     async def _sign_in_request(self, http: httpx.AsyncClient, url: str) -> httpx.Request:
+        """Build the sign-in request with this method's credentials."""
         pair = f"{self.user}:{self._password.get_secret_value()}".encode()
         headers = {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
         return http.build_request("POST", url, headers=headers)
@@ -140,9 +143,11 @@ class CertificateSignIn(AnaplanTokenSignIn):
         self._random_bytes = random_bytes
 
     def __repr__(self) -> str:
+        """Name the sign-in without its secrets."""
         return "CertificateSignIn()"
 
     async def _sign_in_request(self, http: httpx.AsyncClient, url: str) -> httpx.Request:
+        """Build the sign-in request with this method's credentials."""
         data = self._random_bytes(150)
         body = {
             "encodedData": base64.b64encode(data).decode("ascii"),
@@ -173,6 +178,7 @@ class OAuthSignIn:
         self._on_rotate = on_rotate
 
     def __repr__(self) -> str:
+        """Name the sign-in without its secrets."""
         return f"OAuthSignIn(client_id={self.client_id!r})"
 
     async def authenticate(self, sender: RetryingSender, now: float) -> Token:
@@ -187,6 +193,7 @@ class OAuthSignIn:
         url = f"{self.oauth_url}/oauth/token"
 
         async def build() -> httpx.Request:
+            """Build the request anew for each attempt."""
             return sender.http.build_request("POST", url, json=body)
 
         response = await sender.send(build, idempotent=False)
@@ -241,6 +248,7 @@ class TokenKeeper:
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
+        """Name the sign-in without its secrets."""
         return f"TokenKeeper({self._sign_in!r})"
 
     async def header(self) -> str:

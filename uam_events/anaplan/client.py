@@ -83,6 +83,7 @@ class AnaplanClient:
         self._keeper = TokenKeeper(sign_in, self._sender, self.timing, refresh_margin)
 
     def __repr__(self) -> str:
+        """Name the API and the sign-in, never a secret."""
         return f"AnaplanClient({self.api_url!r}, {self._keeper!r})"
 
     async def __aenter__(self) -> Self:
@@ -143,6 +144,7 @@ class AnaplanClient:
         used = ""
 
         async def build() -> httpx.Request:
+            """Copy the template with the current token, for each attempt."""
             nonlocal used
             used = await self._keeper.header()
             headers = {**template.headers, "Authorization": used}

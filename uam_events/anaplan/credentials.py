@@ -59,6 +59,7 @@ def load_certificate(auth: AuthSettings) -> tuple[bytes, Callable[[bytes], bytes
         raise _bad("private_key_file", "does not belong to certificate_file")
 
     def sign(data: bytes) -> bytes:
+        """Sign `data` SHA512withRSA (PKCS#1 v1.5) with the private key."""
         return key.sign(data, padding.PKCS1v15(), hashes.SHA512())
 
     return pem, sign
@@ -104,6 +105,7 @@ def _writer(path: Path) -> Callable[[SecretStr], None]:
     """Return a callback that replaces the refresh-token file atomically, owner-only."""
 
     def write(token: SecretStr) -> None:
+        """Replace the file's content with `token`."""
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".refresh-token-")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:

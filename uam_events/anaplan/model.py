@@ -58,6 +58,7 @@ class AnaplanModel:
         self.chunk_size = chunk_size
 
     def __repr__(self) -> str:
+        """Name the workspace and the model."""
         return f"AnaplanModel({self.ref.workspace_id!r}, {self.ref.model_id!r})"
 
     # --- pushing --------------------------------------------------------------------------------

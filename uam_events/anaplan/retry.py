@@ -50,6 +50,7 @@ class RetryPolicy:
     """A `Retry-After` longer than this ends the retries at once: the caller should back off."""
 
     def __post_init__(self) -> None:
+        """Refuse a policy that could not retry sensibly."""
         if self.attempts < 1 or self.base <= 0 or self.cap < self.base or self.max_wait < 0:
             raise ValueError("RetryPolicy needs attempts >= 1, 0 < base <= cap, max_wait >= 0")
 

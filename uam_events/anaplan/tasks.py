@@ -46,6 +46,7 @@ class PollPolicy:
     timeout: float = 4 * 3600.0
 
     def __post_init__(self) -> None:
+        """Refuse a policy that could not poll sensibly."""
         if self.first <= 0 or self.factor < 1 or self.cap < self.first or self.timeout < 0:
             raise ValueError("PollPolicy needs 0 < first <= cap, factor >= 1, timeout >= 0")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -200,3 +202,26 @@ def test_client_repr_shows_no_secret(make_client: MakeClient, password: SecretSt
     asyncio.run(client.aclose())
     assert "127.0.0.1" in text
     assert password.get_secret_value() not in text
+
+
+def test_logs_carry_no_secret(
+    make_client: MakeClient, password: SecretStr, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sign-in, a throttled call and a renewal log nothing secret, even at DEBUG."""
+    token_1, token_2 = secrets.token_hex(12), secrets.token_hex(12)
+    script = (
+        Script()
+        .on(
+            "POST",
+            "/token/authenticate",
+            token_answer(token_1, T0 + 1800),
+            token_answer(token_2, T0 + 3600),
+        )
+        .on("GET", STATUS, reply(429, {}, **{"Retry-After": "1"}), reply(401), reply(200, IDLE))
+    )
+    with caplog.at_level(logging.DEBUG):
+        run(make_client(script), lambda c: c.get(ModelStatusAnswer, "/models/M1/status"))
+    assert "retry 1 of 3" in caplog.text
+    assert "signing in again" in caplog.text
+    for secret in (password.get_secret_value(), token_1, token_2):
+        assert secret not in caplog.text

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import retry_policies, unit_draws
@@ -241,3 +241,22 @@ def test_read_timeout_on_an_idempotent_call_is_resent() -> None:
 
     script = Script().on("GET", ".*", answer)
     assert send(script, FakeClock(), RetryPolicy()).is_success
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    retry_policies(),
+    st.lists(st.sampled_from([409, 423, 429, 500, 502, 503, 504]), max_size=11),
+    unit_draws,
+)
+def test_retryable_failures_then_success_sleep_within_bounds(
+    policy: RetryPolicy, failures: list[int], draw: float
+) -> None:
+    """Fewer failures than attempts end in success, each wait within its jitter bound."""
+    failures = failures[: policy.attempts - 1]
+    script = Script().on("GET", ".*", *(reply(s) for s in failures), reply(200))
+    clock = FakeClock(default_draw=draw)
+    assert send(script, clock, policy).status_code == 200
+    assert len(clock.sleeps) == len(failures)
+    for retry, slept in enumerate(clock.sleeps):
+        assert 0.0 <= slept <= policy.ceiling(retry)
