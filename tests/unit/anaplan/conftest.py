@@ -17,17 +17,17 @@ from uam_events.settings.anaplan import AnaplanSettings
 
 
 @pytest.fixture
-def password() -> SecretStr:
+def client_password() -> SecretStr:
     """Return a fresh random password (never a literal in a committed file)."""
     return SecretStr(secrets.token_urlsafe(16))
 
 
 @pytest.fixture
-def make_settings(password: SecretStr) -> Callable[..., AnaplanSettings]:
+def make_anaplan_settings(client_password: SecretStr) -> Callable[..., AnaplanSettings]:
     """Return a factory of AnaplanSettings pointing at 127.0.0.1, basic auth by default."""
 
     def make(**auth: Any) -> AnaplanSettings:
-        fields: dict[str, Any] = {"method": "basic", "user": USER, "password": password}
+        fields: dict[str, Any] = {"method": "basic", "user": USER, "password": client_password}
         fields.update(auth)
         return AnaplanSettings(auth_url=AUTH, api_url=API, auth=fields)  # type: ignore[arg-type]
 
@@ -45,8 +45,8 @@ def signed_in() -> Callable[[Script], Script]:
 
 
 @pytest.fixture
-def make_client(
-    make_settings: Callable[..., AnaplanSettings],
+def make_anaplan_client(
+    make_anaplan_settings: Callable[..., AnaplanSettings],
 ) -> Callable[..., AnaplanClient]:
     """Return a factory of clients on a script's transport and a fake clock."""
 
@@ -57,7 +57,7 @@ def make_client(
         **kwargs: Any,
     ) -> AnaplanClient:
         return AnaplanClient(
-            make_settings(),
+            make_anaplan_settings(),
             script.transport(),
             retry=retry or RetryPolicy(attempts=4, base=1.0, cap=8.0),
             timing=(clock or FakeClock()).timing(),
@@ -68,6 +68,6 @@ def make_client(
 
 
 @pytest.fixture(scope="session")
-def rsa_key() -> rsa.RSAPrivateKey:
+def client_rsa_key() -> rsa.RSAPrivateKey:
     """Return one RSA key for the session (generating keys is slow)."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)

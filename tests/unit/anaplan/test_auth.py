@@ -63,63 +63,65 @@ def keeper_run(
     return run(script, clock, with_sender)
 
 
-def basic(password: SecretStr) -> BasicSignIn:
+def basic(client_password: SecretStr) -> BasicSignIn:
     """Return a basic sign-in for the test user."""
-    return BasicSignIn(AUTH, USER, password)
+    return BasicSignIn(AUTH, USER, client_password)
 
 
 # --- basic ------------------------------------------------------------------------------------
 
 
-def test_basic_sign_in_sends_credentials_and_reads_the_token(password: SecretStr) -> None:
+def test_basic_sign_in_sends_credentials_and_reads_the_token(client_password: SecretStr) -> None:
     """Basic sign-in posts `Basic base64(user:password)` and reads tokenInfo (expiry in ms)."""
     script = Script().on("POST", "/token/authenticate", token_answer("tok-1", T0 + 1800))
-    token = run(script, FakeClock(), lambda s: basic(password).authenticate(s, T0))
-    pair = f"{USER}:{password.get_secret_value()}".encode()
+    token = run(script, FakeClock(), lambda s: basic(client_password).authenticate(s, T0))
+    pair = f"{USER}:{client_password.get_secret_value()}".encode()
     assert script.calls[0].headers["Authorization"] == "Basic " + base64.b64encode(pair).decode()
     assert token.header() == "AnaplanAuthToken tok-1"
     assert token.expires_at == T0 + 1800
     assert token.issued_at == T0
 
 
-def test_bad_credentials_name_the_setting_not_the_password(password: SecretStr) -> None:
+def test_bad_credentials_name_the_setting_not_the_password(client_password: SecretStr) -> None:
     """A 401 at sign-in raises AnaplanAuthError naming the variable to fix, not its value."""
     refusal = {"status": "FAILURE_BAD_CREDENTIAL", "statusMessage": "Bad credentials"}
     script = Script().on("POST", "/token/authenticate", reply(401, refusal))
     with pytest.raises(AnaplanAuthError) as caught:
-        run(script, FakeClock(), lambda s: basic(password).authenticate(s, T0))
+        run(script, FakeClock(), lambda s: basic(client_password).authenticate(s, T0))
     message = str(caught.value)
     assert "UAM_ANAPLAN__AUTH__PASSWORD" in message
-    assert password.get_secret_value() not in message
-    assert password.get_secret_value() not in repr(caught.value)
+    assert client_password.get_secret_value() not in message
+    assert client_password.get_secret_value() not in repr(caught.value)
 
 
-def test_malformed_token_answer_does_not_echo_the_token(password: SecretStr) -> None:
+def test_malformed_token_answer_does_not_echo_the_token(client_password: SecretStr) -> None:
     """A token answer without expiresAt is a response error that does not show the token."""
     secret_token = secrets.token_hex(16)
     answer = reply(201, {"tokenInfo": {"tokenValue": secret_token}})
     script = Script().on("POST", "/token/authenticate", answer)
     with pytest.raises(AnaplanResponseError) as caught:
-        run(script, FakeClock(), lambda s: basic(password).authenticate(s, T0))
+        run(script, FakeClock(), lambda s: basic(client_password).authenticate(s, T0))
     assert "tokenInfo.expiresAt" in str(caught.value)
     assert secret_token not in str(caught.value)
 
 
-def test_sign_in_is_retried_when_the_auth_service_is_busy(password: SecretStr) -> None:
+def test_sign_in_is_retried_when_the_auth_service_is_busy(client_password: SecretStr) -> None:
     """A 503 from the authentication service is retried like any other call."""
     script = Script().on(
         "POST", "/token/authenticate", reply(503), token_answer("tok-1", T0 + 1800)
     )
-    token = run(script, FakeClock(), lambda s: basic(password).authenticate(s, T0))
+    token = run(script, FakeClock(), lambda s: basic(client_password).authenticate(s, T0))
     assert token.header() == "AnaplanAuthToken tok-1"
 
 
 # --- certificate ----------------------------------------------------------------------------
 
 
-def test_certificate_sign_in_signs_random_bytes_with_the_key(rsa_key: rsa.RSAPrivateKey) -> None:
+def test_certificate_sign_in_signs_random_bytes_with_the_key(
+    client_rsa_key: rsa.RSAPrivateKey,
+) -> None:
     """The CACertificate header carries the PEM; encodedSignedData verifies against it."""
-    pem, _, key = make_certificate(rsa_key)
+    pem, _, key = make_certificate(client_rsa_key)
 
     def sign(data: bytes) -> bytes:
         return key.sign(data, padding.PKCS1v15(), hashes.SHA512())
@@ -204,7 +206,7 @@ def test_oauth_refusal_names_what_to_fix(error: str, setting: str) -> None:
 # --- keeping the token ------------------------------------------------------------------------
 
 
-def test_token_is_reused_while_fresh(password: SecretStr) -> None:
+def test_token_is_reused_while_fresh(client_password: SecretStr) -> None:
     """Calls within a token's life share it: one sign-in for several headers."""
     script = Script().on("POST", "/token/authenticate", token_answer("tok-1", T0 + 1800))
     clock = FakeClock()
@@ -214,11 +216,11 @@ def test_token_is_reused_while_fresh(password: SecretStr) -> None:
         clock.now += 600
         return [first, await keeper.header()]
 
-    assert keeper_run(script, clock, basic(password), use) == ["AnaplanAuthToken tok-1"] * 2
+    assert keeper_run(script, clock, basic(client_password), use) == ["AnaplanAuthToken tok-1"] * 2
     assert script.paths() == ["/token/authenticate"]
 
 
-def test_token_is_refreshed_shortly_before_expiry(password: SecretStr) -> None:
+def test_token_is_refreshed_shortly_before_expiry(client_password: SecretStr) -> None:
     """Within the margin of expiry the token is refreshed at /token/refresh, not re-issued."""
     script = (
         Script()
@@ -232,12 +234,12 @@ def test_token_is_refreshed_shortly_before_expiry(password: SecretStr) -> None:
         clock.now = T0 + 1800 - 299
         return await keeper.header()
 
-    assert keeper_run(script, clock, basic(password), use) == "AnaplanAuthToken tok-1"
+    assert keeper_run(script, clock, basic(client_password), use) == "AnaplanAuthToken tok-1"
     assert script.paths() == ["/token/authenticate", "/token/refresh"]
     assert script.calls[1].headers["Authorization"] == "AnaplanAuthToken tok-1"
 
 
-def test_expired_token_is_replaced_by_a_new_sign_in(password: SecretStr) -> None:
+def test_expired_token_is_replaced_by_a_new_sign_in(client_password: SecretStr) -> None:
     """Past its expiry a token is not refreshed (Anaplan would refuse): sign in again."""
     script = Script().on(
         "POST",
@@ -252,11 +254,11 @@ def test_expired_token_is_replaced_by_a_new_sign_in(password: SecretStr) -> None
         clock.now = T0 + 1801
         return await keeper.header()
 
-    assert keeper_run(script, clock, basic(password), use) == "AnaplanAuthToken tok-2"
+    assert keeper_run(script, clock, basic(client_password), use) == "AnaplanAuthToken tok-2"
     assert script.paths() == ["/token/authenticate", "/token/authenticate"]
 
 
-def test_refused_refresh_falls_back_to_sign_in(password: SecretStr) -> None:
+def test_refused_refresh_falls_back_to_sign_in(client_password: SecretStr) -> None:
     """When /token/refresh answers 401, the keeper signs in afresh."""
     script = (
         Script()
@@ -275,7 +277,7 @@ def test_refused_refresh_falls_back_to_sign_in(password: SecretStr) -> None:
         clock.now = T0 + 1700
         return await keeper.header()
 
-    assert keeper_run(script, clock, basic(password), use) == "AnaplanAuthToken tok-2"
+    assert keeper_run(script, clock, basic(client_password), use) == "AnaplanAuthToken tok-2"
     assert script.paths() == ["/token/authenticate", "/token/refresh", "/token/authenticate"]
 
 
@@ -286,7 +288,7 @@ def test_short_lived_tokens_refresh_at_four_fifths_of_their_life() -> None:
     assert token.due(T0 + 48.0, margin=300.0)
 
 
-def test_renew_signs_in_once_for_calls_that_saw_the_same_token(password: SecretStr) -> None:
+def test_renew_signs_in_once_for_calls_that_saw_the_same_token(client_password: SecretStr) -> None:
     """Two calls rejected with the same token cause one new sign-in, not two."""
     script = Script().on(
         "POST",
@@ -302,33 +304,37 @@ def test_renew_signs_in_once_for_calls_that_saw_the_same_token(password: SecretS
         await keeper.renew(rejected)
         return await keeper.header()
 
-    assert keeper_run(script, FakeClock(), basic(password), use) == "AnaplanAuthToken tok-2"
+    assert keeper_run(script, FakeClock(), basic(client_password), use) == "AnaplanAuthToken tok-2"
     assert len(script.calls) == 2
 
 
-def test_concurrent_first_calls_share_one_sign_in(password: SecretStr) -> None:
+def test_concurrent_first_calls_share_one_sign_in(client_password: SecretStr) -> None:
     """Parallel calls before any token exists wait for one sign-in."""
     script = Script().on("POST", "/token/authenticate", token_answer("tok-1", T0 + 1800))
 
     async def use(keeper: TokenKeeper) -> set[str]:
         return set(await asyncio.gather(*(keeper.header() for _ in range(5))))
 
-    assert keeper_run(script, FakeClock(), basic(password), use) == {"AnaplanAuthToken tok-1"}
+    assert keeper_run(script, FakeClock(), basic(client_password), use) == {
+        "AnaplanAuthToken tok-1"
+    }
     assert len(script.calls) == 1
 
 
-def test_reprs_show_no_secret(password: SecretStr, rsa_key: rsa.RSAPrivateKey) -> None:
+def test_reprs_show_no_secret(
+    client_password: SecretStr, client_rsa_key: rsa.RSAPrivateKey
+) -> None:
     """No sign-in, token or keeper shows a password, token, refresh token or key in its repr."""
     refresh = secrets.token_hex(8)
     token_value = secrets.token_hex(8)
     token = Token("AnaplanAuthToken", SecretStr(token_value), T0, T0 + 1)
-    pem, key_pem, _ = make_certificate(rsa_key)
+    pem, key_pem, _ = make_certificate(client_rsa_key)
     things = [
-        basic(password),
+        basic(client_password),
         OAuthSignIn(AUTH, "c", SecretStr(refresh), SecretStr(refresh)),
         CertificateSignIn(AUTH, pem, lambda data: data),
         token,
     ]
     text = " ".join(repr(t) for t in things) + str(token)
-    for secret in (password.get_secret_value(), refresh, token_value, key_pem.decode()):
+    for secret in (client_password.get_secret_value(), refresh, token_value, key_pem.decode()):
         assert secret not in text

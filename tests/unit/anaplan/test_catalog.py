@@ -39,7 +39,7 @@ def listing(key: str, items: list[dict[str, object]]) -> dict[str, object]:
 
 
 def test_imports_carry_type_and_source_file(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """Listed imports give their importType and the file id they read."""
     entry = {
@@ -51,7 +51,7 @@ def test_imports_carry_type_and_source_file(
     script = signed_in(Script()).on(
         "GET", f"{MODEL_PATH}/imports", reply(200, listing("imports", [entry]))
     )
-    (found,) = run(make_client(script), lambda c: list_imports(c, REF))
+    (found,) = run(make_anaplan_client(script), lambda c: list_imports(c, REF))
     assert (found.id, found.import_type, found.import_data_source_id) == (
         "112000000001",
         "USERS",
@@ -60,7 +60,7 @@ def test_imports_carry_type_and_source_file(
 
 
 def test_import_metadata_gives_header_names(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """Import metadata gives the source's header names for `uam doctor` to compare."""
     answer = {
@@ -80,14 +80,14 @@ def test_import_metadata_gives_header_names(
         }
     }
     script = signed_in(Script()).on("GET", f"{MODEL_PATH}/imports/112000000001", reply(200, answer))
-    meta = run(make_client(script), lambda c: import_metadata(c, REF, "112000000001"))
+    meta = run(make_anaplan_client(script), lambda c: import_metadata(c, REF, "112000000001"))
     assert meta.type == "FILE"
     assert meta.source is not None
     assert meta.source.header_names == ["Email Address", "Model Role", "Products Read"]
 
 
 def test_processes_exports_and_files_are_listed(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """Processes, exports and files come from their list endpoints."""
     script = (
@@ -116,11 +116,11 @@ def test_processes_exports_and_files_are_listed(
         exports = [e.export_format or "" for e in await list_exports(c, REF)]
         return processes, exports, len(await list_files(c, REF))
 
-    assert run(make_client(script), use) == (["118000000001"], ["text/csv"], 0)
+    assert run(make_anaplan_client(script), use) == (["118000000001"], ["text/csv"], 0)
 
 
 def test_model_status_has_no_envelope(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """`GET /models/{mid}/status` reads requestStatus: the running task and its progress."""
     answer = {
@@ -132,6 +132,6 @@ def test_model_status_has_no_envelope(
         }
     }
     script = signed_in(Script()).on("GET", f"/2/0/models/{MODEL}/status", reply(200, answer))
-    status = run(make_client(script), lambda c: model_status(c, REF))
+    status = run(make_anaplan_client(script), lambda c: model_status(c, REF))
     assert status.progress == 0.25
     assert status.task_id == "1B1D84DDD53847BAA621810B593C3FC1"

@@ -82,7 +82,7 @@ def test_parse_of_an_empty_dump_is_no_rows(dump: bytes) -> None:
 
 
 def test_import_dump_joins_its_chunks(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """An import's dump is listed at `.../dump/chunks` and its chunks joined in order."""
     half = len(DUMP) // 2
@@ -92,21 +92,24 @@ def test_import_dump_joins_its_chunks(
         .on("GET", f"{IMPORT_DUMP}/0", raw(DUMP[:half], content_type="text/plain"))
         .on("GET", f"{IMPORT_DUMP}/1", raw(DUMP[half:], content_type="text/plain"))
     )
-    data = run(make_client(script), lambda c: import_dump(c, REF, "112000000001", TASK))
+    data = run(make_anaplan_client(script), lambda c: import_dump(c, REF, "112000000001", TASK))
     assert data == DUMP
 
 
 @pytest.mark.parametrize("status", [404, 204])
 def test_missing_import_dump_is_none(
-    make_client: MakeClient, signed_in: Callable[[Script], Script], status: int
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script], status: int
 ) -> None:
     """A dump Anaplan no longer keeps (404) or never had (204) reads as None."""
     script = signed_in(Script()).on("GET", IMPORT_DUMP, reply(status))
-    assert run(make_client(script), lambda c: import_dump(c, REF, "112000000001", TASK)) is None
+    assert (
+        run(make_anaplan_client(script), lambda c: import_dump(c, REF, "112000000001", TASK))
+        is None
+    )
 
 
 def test_process_dump_reads_one_action(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A process's dump is read per nested import at `.../dumps/{objectId}/chunks`."""
     script = (
@@ -115,7 +118,7 @@ def test_process_dump_reads_one_action(
         .on("GET", f"{PROCESS_DUMP}/0", raw(DUMP))
     )
     data = run(
-        make_client(script),
+        make_anaplan_client(script),
         lambda c: process_dump(c, REF, "118000000001", TASK, "112000000002"),
     )
     assert data == DUMP

@@ -60,7 +60,7 @@ def test_compress_is_deterministic() -> None:
 
 
 def test_upload_sets_the_count_then_puts_gzip_chunks_in_order(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """chunkCount N is posted first, then chunks 0..N-1 gzip-compressed; no /complete."""
     data = b"Email Address,Model Role\n" + b"a@x.com,Viewer\n" * 5
@@ -69,7 +69,9 @@ def test_upload_sets_the_count_then_puts_gzip_chunks_in_order(
         .on("POST", FILE_PATH, reply(200, file_answer(count=3)))
         .on("PUT", rf"{FILE_PATH}/chunks/\d+", reply(204))
     )
-    info = run(make_client(script), lambda c: upload_file(c, REF, FILE, data, chunk_size=40))
+    info = run(
+        make_anaplan_client(script), lambda c: upload_file(c, REF, FILE, data, chunk_size=40)
+    )
     assert info.id == FILE
     api = script.calls[1:]
     assert [c.method for c in api] == ["POST", "PUT", "PUT", "PUT"]
@@ -81,18 +83,18 @@ def test_upload_sets_the_count_then_puts_gzip_chunks_in_order(
 
 
 def test_unknown_file_id_is_refused_before_any_chunk(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """When Anaplan answers with another file id (it created one), nothing is uploaded."""
     script = signed_in(Script()).on("POST", FILE_PATH, reply(200, file_answer("113000000099")))
     with pytest.raises(UnknownFile, match="113000000099") as caught:
-        run(make_client(script), lambda c: upload_file(c, REF, FILE, b"x"))
+        run(make_anaplan_client(script), lambda c: upload_file(c, REF, FILE, b"x"))
     assert "importDataSourceId" in str(caught.value)
     assert script.paths(method="PUT") == []
 
 
 def test_stream_upload_announces_minus_one_and_completes(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """Chunks of unknown number: chunkCount -1, each chunk in order, then POST /complete."""
     script = (
@@ -106,7 +108,7 @@ def test_stream_upload_announces_minus_one_and_completes(
         for part in (b"one\n", b"two\n"):
             yield part
 
-    info = run(make_client(script), lambda c: upload_stream(c, REF, FILE, chunks()))
+    info = run(make_anaplan_client(script), lambda c: upload_stream(c, REF, FILE, chunks()))
     assert info.chunk_count == 2
     api = script.calls[1:]
     assert [c.url.path.removeprefix(FILE_PATH) for c in api] == [
@@ -121,7 +123,7 @@ def test_stream_upload_announces_minus_one_and_completes(
 
 
 def test_stream_upload_takes_a_plain_iterable(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A synchronous iterable of chunks uploads the same way."""
     script = (
@@ -130,12 +132,12 @@ def test_stream_upload_takes_a_plain_iterable(
         .on("PUT", rf"{FILE_PATH}/chunks/\d+", reply(204))
         .on("POST", f"{FILE_PATH}/complete", reply(200, file_answer(count=1)))
     )
-    run(make_client(script), lambda c: upload_stream(c, REF, FILE, [b"only\n"]))
+    run(make_anaplan_client(script), lambda c: upload_stream(c, REF, FILE, [b"only\n"]))
     assert script.paths(method="PUT") == [f"{FILE_PATH}/chunks/0"]
 
 
 def test_download_joins_chunks_in_number_order(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A file's chunks are listed and fetched by number, then joined."""
     chunks = {"chunks": [{"id": "1", "name": "Chunk 1"}, {"id": "0", "name": "Chunk 0"}]}
@@ -145,13 +147,13 @@ def test_download_joins_chunks_in_number_order(
         .on("GET", f"{FILE_PATH}/chunks/0", raw(b"a,b\n"))
         .on("GET", f"{FILE_PATH}/chunks/1", raw(b"1,2\n"))
     )
-    assert run(make_client(script), lambda c: download_file(c, REF, FILE)) == b"a,b\n1,2\n"
+    assert run(make_anaplan_client(script), lambda c: download_file(c, REF, FILE)) == b"a,b\n1,2\n"
     assert script.paths(method="GET")[1:] == [f"{FILE_PATH}/chunks/0", f"{FILE_PATH}/chunks/1"]
 
 
 def test_download_of_a_file_without_chunks_is_empty(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A chunk listing without its key (no chunks) gives empty content."""
     script = signed_in(Script()).on("GET", f"{FILE_PATH}/chunks", reply(200, {"meta": {}}))
-    assert run(make_client(script), lambda c: download_file(c, REF, FILE)) == b""
+    assert run(make_anaplan_client(script), lambda c: download_file(c, REF, FILE)) == b""

@@ -75,7 +75,7 @@ def run(client: AnaplanClient, use: Callable[[AnaplanModel], Awaitable[R]]) -> R
     return asyncio.run(go())
 
 
-def test_push_import_uploads_runs_polls_and_reads_failures(make_client: MakeClient) -> None:
+def test_push_import_uploads_runs_polls_and_reads_failures(make_anaplan_client: MakeClient) -> None:
     """A push survives a 429 and an expired token, then reports counts and the failed row."""
     data = b"Email Address,Model Role\nann@example.com,Boss\n"
     imports = f"{MODEL_PATH}/imports/{IMPORT}/tasks"
@@ -107,7 +107,7 @@ def test_push_import_uploads_runs_polls_and_reads_failures(make_client: MakeClie
         .on("GET", f"{imports}/{TASK}/dump/chunks/0", raw(DUMP))
     )
     clock = FakeClock()
-    outcome = run(make_client(script, clock), lambda m: m.push_import(FILE, IMPORT, data))
+    outcome = run(make_anaplan_client(script, clock), lambda m: m.push_import(FILE, IMPORT, data))
     assert not outcome.successful
     assert (outcome.counts.success, outcome.counts.failed, outcome.counts.total) == (3, 1, 4)
     (failure,) = outcome.failures
@@ -121,7 +121,7 @@ def test_push_import_uploads_runs_polls_and_reads_failures(make_client: MakeClie
 
 
 def test_push_import_without_failures_reads_no_dump(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A clean import is successful with its counts and asks for no dump."""
     imports = f"{MODEL_PATH}/imports/{IMPORT}/tasks"
@@ -132,14 +132,14 @@ def test_push_import_without_failures_reads_no_dump(
         .on("POST", imports, reply(200, {"taskId": TASK}))
         .on("GET", f"{imports}/{TASK}", task("COMPLETE", import_result(True, failed=0)))
     )
-    outcome = run(make_client(script), lambda m: m.push_import(FILE, IMPORT, b"x\n"))
+    outcome = run(make_anaplan_client(script), lambda m: m.push_import(FILE, IMPORT, b"x\n"))
     assert outcome.successful
     assert outcome.failures == []
     assert not any("dump" in p for p in script.paths())
 
 
 def test_process_collects_failures_of_each_nested_import(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A process sums its actions' counts and reads the dump of each action that left one."""
     tasks = f"{MODEL_PATH}/processes/{PROCESS}/tasks"
@@ -167,13 +167,13 @@ def test_process_collects_failures_of_each_nested_import(
         .on("GET", dump, reply(200, {"chunks": [{"id": "0"}]}))
         .on("GET", f"{dump}/0", raw(DUMP))
     )
-    outcome = run(make_client(script), lambda m: m.run_process(PROCESS))
+    outcome = run(make_anaplan_client(script), lambda m: m.run_process(PROCESS))
     assert (outcome.counts.success, outcome.counts.failed) == (6, 1)
     assert [f.errors for f in outcome.failures] == [("Unknown role",)]
 
 
 def test_export_and_download_returns_the_export_file(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """An export runs to COMPLETE, then its file (id = export id) is downloaded."""
     tasks = f"{MODEL_PATH}/exports/{EXPORT}/tasks"
@@ -185,12 +185,12 @@ def test_export_and_download_returns_the_export_file(
         .on("GET", chunks, reply(200, {"chunks": [{"id": "0"}]}))
         .on("GET", f"{chunks}/0", raw(b"Email Address\nann@example.com\n"))
     )
-    content = run(make_client(script), lambda m: m.export_and_download(EXPORT))
+    content = run(make_anaplan_client(script), lambda m: m.export_and_download(EXPORT))
     assert content == b"Email Address\nann@example.com\n"
 
 
 def test_failed_export_raises_instead_of_downloading(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """An export that ends CANCELLED raises ImportTaskFailed and downloads nothing."""
     tasks = f"{MODEL_PATH}/exports/{EXPORT}/tasks"
@@ -200,5 +200,5 @@ def test_failed_export_raises_instead_of_downloading(
         .on("GET", f"{tasks}/{TASK}", task("CANCELLED"))
     )
     with pytest.raises(ImportTaskFailed, match="CANCELLED"):
-        run(make_client(script), lambda m: m.export_and_download(EXPORT))
+        run(make_anaplan_client(script), lambda m: m.export_and_download(EXPORT))
     assert not any("files" in p for p in script.paths())

@@ -59,38 +59,38 @@ def run(client: AnaplanClient, use: Callable[[AnaplanClient], Awaitable[R]]) -> 
     ids=["wrapped", "bare"],
 )
 def test_start_accepts_both_answer_forms(
-    make_client: MakeClient, signed_in: Callable[[Script], Script], answer: dict[str, Any]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script], answer: dict[str, Any]
 ) -> None:
     """The task id is read from `task.taskId` or from a bare `taskId`."""
     script = signed_in(Script()).on("POST", TASKS, reply(200, answer))
-    task_id = run(make_client(script), lambda c: start_task(c, REF, "imports", IMPORT))
+    task_id = run(make_anaplan_client(script), lambda c: start_task(c, REF, "imports", IMPORT))
     assert task_id == TASK
     assert body(script.calls[-1]) == {"localeName": "en_US"}
 
 
 def test_start_sends_mapping_parameters(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """Mapping parameters go in the start body with Anaplan's names."""
     script = signed_in(Script()).on("POST", TASKS, reply(200, {"task": {"taskId": TASK}}))
     mapping = [MappingParameter(entity_type="Versions", entity_name="Actual")]
-    run(make_client(script), lambda c: start_task(c, REF, "imports", IMPORT, mapping))
+    run(make_anaplan_client(script), lambda c: start_task(c, REF, "imports", IMPORT, mapping))
     assert body(script.calls[-1])["mappingParameters"] == [
         {"entityType": "Versions", "entityName": "Actual"}
     ]
 
 
 def test_start_answer_without_an_id_is_a_response_error(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A start answer with neither form of the id is refused at the boundary."""
     script = signed_in(Script()).on("POST", TASKS, reply(200, {"task": {}}))
     with pytest.raises(AnaplanResponseError, match="POST"):
-        run(make_client(script), lambda c: start_task(c, REF, "imports", IMPORT))
+        run(make_anaplan_client(script), lambda c: start_task(c, REF, "imports", IMPORT))
 
 
 def test_polls_until_complete_with_growing_waits(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """NOT_STARTED and IN_PROGRESS are polled again, waits growing by the factor to the cap."""
     script = (
@@ -109,7 +109,7 @@ def test_polls_until_complete_with_growing_waits(
     clock = FakeClock()
     poll = PollPolicy(first=1.0, factor=2.0, cap=3.0)
     status = run(
-        make_client(script, clock), lambda c: run_task(c, REF, "imports", IMPORT, poll=poll)
+        make_anaplan_client(script, clock), lambda c: run_task(c, REF, "imports", IMPORT, poll=poll)
     )
     assert status.task_state == "COMPLETE"
     assert status.successful
@@ -117,14 +117,14 @@ def test_polls_until_complete_with_growing_waits(
 
 
 def test_cancelled_is_terminal(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A CANCELLED task stops the polling and reports no success."""
     script = signed_in(Script()).on(
         "GET", f"{TASKS}/{TASK}", task("CANCELLING"), task("CANCELLED"), task("COMPLETE")
     )
     status = run(
-        make_client(script, FakeClock()),
+        make_anaplan_client(script, FakeClock()),
         lambda c: wait_for_task(c, REF, "imports", IMPORT, TASK),
     )
     assert status.task_state == "CANCELLED"
@@ -134,13 +134,15 @@ def test_cancelled_is_terminal(
 
 
 def test_complete_but_unsuccessful_is_a_result_not_an_error(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """COMPLETE with successful:false comes back as a status; require_success raises."""
     script = signed_in(Script()).on(
         "GET", f"{TASKS}/{TASK}", task("COMPLETE", result(False, failureDumpAvailable=True))
     )
-    status = run(make_client(script), lambda c: wait_for_task(c, REF, "imports", IMPORT, TASK))
+    status = run(
+        make_anaplan_client(script), lambda c: wait_for_task(c, REF, "imports", IMPORT, TASK)
+    )
     assert not status.successful
     assert status.result is not None
     assert status.result.failure_dump_available
@@ -150,16 +152,18 @@ def test_complete_but_unsuccessful_is_a_result_not_an_error(
 
 
 def test_require_success_passes_a_successful_task(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A successful task passes require_success unchanged."""
     script = signed_in(Script()).on("GET", f"{TASKS}/{TASK}", task("COMPLETE", result(True)))
-    status = run(make_client(script), lambda c: wait_for_task(c, REF, "imports", IMPORT, TASK))
+    status = run(
+        make_anaplan_client(script), lambda c: wait_for_task(c, REF, "imports", IMPORT, TASK)
+    )
     assert require_success(status, "imports", IMPORT) is status
 
 
 def test_polling_gives_up_after_its_timeout(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A task still running after `timeout` seconds raises TaskStillRunning naming it."""
     script = signed_in(Script()).on("GET", f"{TASKS}/{TASK}", task("IN_PROGRESS"))
@@ -167,7 +171,7 @@ def test_polling_gives_up_after_its_timeout(
     poll = PollPolicy(first=4.0, factor=1.0, cap=4.0, timeout=10.0)
     with pytest.raises(TaskStillRunning) as caught:
         run(
-            make_client(script, clock),
+            make_anaplan_client(script, clock),
             lambda c: wait_for_task(c, REF, "imports", IMPORT, TASK, poll=poll),
         )
     assert caught.value.task_id == TASK
@@ -176,16 +180,18 @@ def test_polling_gives_up_after_its_timeout(
 
 
 def test_cancel_deletes_the_task(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """Cancelling sends DELETE on the task and reads the status it answers."""
     script = signed_in(Script()).on("DELETE", f"{TASKS}/{TASK}", task("CANCELLING"))
-    status = run(make_client(script), lambda c: cancel_task(c, REF, "imports", IMPORT, TASK))
+    status = run(
+        make_anaplan_client(script), lambda c: cancel_task(c, REF, "imports", IMPORT, TASK)
+    )
     assert status.task_state == "CANCELLING"
 
 
 def test_cancel_with_an_empty_answer_polls_the_task(
-    make_client: MakeClient, signed_in: Callable[[Script], Script]
+    make_anaplan_client: MakeClient, signed_in: Callable[[Script], Script]
 ) -> None:
     """A 204 to the cancel is followed by one poll for the task's state."""
     script = (
@@ -193,7 +199,9 @@ def test_cancel_with_an_empty_answer_polls_the_task(
         .on("DELETE", f"{TASKS}/{TASK}", reply(204))
         .on("GET", f"{TASKS}/{TASK}", task("CANCELLED"))
     )
-    status = run(make_client(script), lambda c: cancel_task(c, REF, "imports", IMPORT, TASK))
+    status = run(
+        make_anaplan_client(script), lambda c: cancel_task(c, REF, "imports", IMPORT, TASK)
+    )
     assert status.task_state == "CANCELLED"
 
 
