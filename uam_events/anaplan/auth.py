@@ -198,10 +198,9 @@ class OAuthSignIn:
 
         response = await sender.send(build, idempotent=False)
         if response.status_code in (400, 401, 403):
-            raise AnaplanAuthError(
-                f"POST /oauth/token: Anaplan refused the refresh token ({_oauth_error(response)})",
-                CLIENT_SETTING if "client" in _oauth_error(response) else REFRESH_TOKEN_SETTING,
-            )
+            code = _oauth_error(response)
+            setting = CLIENT_SETTING if "client" in code else REFRESH_TOKEN_SETTING
+            raise AnaplanAuthError(f"POST /oauth/token: Anaplan refused ({code})", setting)
         if not response.is_success:
             raise AnaplanRequestError(
                 "POST", "/oauth/token", response.status_code, "sign-in failed"
