@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from uam_events.anaplan.retry import RetryPolicy
 from uam_events.core.events import (
     CopyAccess,
     HubItemDeleted,
@@ -268,3 +269,18 @@ def sa_import_rows(draw: st.DrawFn) -> list[tuple[str, str, str]]:
 def sa_grants(draw: st.DrawFn) -> dict[str, str]:
     """Explicit access of one user on the simulator's test items (item code -> Read|Write)."""
     return draw(st.dictionaries(st.sampled_from(SIM_ITEMS), st.sampled_from(("Read", "Write"))))
+
+
+# --- the Anaplan client's retries -------------------------------------------------------------
+
+unit_draws = st.floats(min_value=0.0, max_value=1.0, exclude_max=True)
+"""What `random.random()` may return."""
+
+
+@st.composite
+def retry_policies(draw: st.DrawFn) -> RetryPolicy:
+    """A valid retry policy: base in (0, 10] s, cap from base to an hour."""
+    base = draw(st.floats(min_value=0.001, max_value=10.0))
+    cap = draw(st.floats(min_value=base, max_value=3600.0))
+    attempts = draw(st.integers(min_value=1, max_value=12))
+    return RetryPolicy(attempts=attempts, base=base, cap=cap)

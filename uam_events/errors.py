@@ -10,7 +10,17 @@
     ├── RecoveryError             a worker's saved state cannot be read back: reset it
     ├── BrokerError               the Kafka broker cannot be reached or refuses a request
     ├── PipelineError             local workers died or did not catch up in time
-    └── SimulatorError            the Anaplan simulator cannot start or cannot read its seed
+    ├── SimulatorError            the Anaplan simulator cannot start or cannot read its seed
+    └── AnaplanError              a call to Anaplan failed; the message says what to do
+        ├── AnaplanAuthError      sign-in refused: fix the named setting or secret
+        ├── AnaplanBusy           still busy, throttled or failing after the last retry;
+        │                         carries `retry_after`, the backpressure the sink sees
+        ├── AnaplanRequestError   a 4xx that retrying cannot fix; carries status and path
+        │   └── UnknownFile       a file id the model does not have (Anaplan made a new one)
+        ├── AnaplanResponseError  an answer that does not have the documented shape
+        ├── ImportTaskFailed      an import, process or export task ended unsuccessful or
+        │                         cancelled where the caller needed it to succeed
+        └── TaskStillRunning      a task did not reach a terminal state in the allowed time
 
 Input errors name the field and the fix; operator errors say what to do. Messages never carry
 secrets.
@@ -84,3 +94,79 @@ class PipelineError(UamError):
 
 class SimulatorError(UamError):
     """The Anaplan simulator cannot start, or its seed file cannot be read; the message says why."""
+
+
+class AnaplanError(UamError):
+    """A call to Anaplan failed; the message names the call and what to do."""
+
+
+class AnaplanAuthError(AnaplanError):
+    """Anaplan refused the sign-in; `setting` names what to fix (never its value)."""
+
+    def __init__(self, message: str, setting: str) -> None:
+        self.setting = setting
+        super().__init__(f"{message}; fix: check {setting}")
+
+
+class AnaplanBusy(AnaplanError):
+    """Anaplan stayed busy, throttled or failing after the last retry.
+
+    `retry_after` (seconds) is when the caller may try again: the `Retry-After` Anaplan sent,
+    else the backoff ceiling reached. The sink turns it into backpressure.
+    """
+
+    def __init__(
+        self, method: str, path: str, status: int | None, reason: str, retry_after: float
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.retry_after = retry_after
+        answer = f"HTTP {status}" if status is not None else reason
+        super().__init__(
+            f"{method} {path}: {answer} after the last retry; try again in {retry_after:g} s"
+        )
+
+
+class AnaplanRequestError(AnaplanError):
+    """Anaplan answered a 4xx that retrying cannot fix; `status` and `path` say which."""
+
+    def __init__(self, method: str, path: str, status: int, hint: str) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        super().__init__(f"{method} {path}: HTTP {status}; {hint}")
+
+
+class UnknownFile(AnaplanRequestError):
+    """A chunk count was set on a file id the model does not have, so Anaplan created a file."""
+
+
+class AnaplanResponseError(AnaplanError):
+    """An Anaplan answer does not have the documented shape; the message names the call."""
+
+
+class ImportTaskFailed(AnaplanError):
+    """An import, process or export task ended unsuccessful or cancelled.
+
+    Raised only where the caller needs success (an export to download, an explicit check); a
+    run reports `successful: false` as a result, not as this error.
+    """
+
+    def __init__(self, action: str, task_id: str, state: str) -> None:
+        self.action = action
+        self.task_id = task_id
+        self.state = state
+        super().__init__(f"{action} task {task_id} ended {state} without success")
+
+
+class TaskStillRunning(AnaplanError):
+    """A task was still running when polling gave up; poll `task_id` again later."""
+
+    def __init__(self, action: str, task_id: str, waited: float) -> None:
+        self.action = action
+        self.task_id = task_id
+        self.waited = waited
+        super().__init__(
+            f"{action} task {task_id} not finished after {waited:g} s; poll it again later"
+        )
