@@ -9,7 +9,9 @@
     ├── ReplayError               a replay cannot run: unreadable events file or output folder
     ├── RecoveryError             a worker's saved state cannot be read back: reset it
     ├── BrokerError               the Kafka broker cannot be reached or refuses a request
-    └── PipelineError             local workers died or did not catch up in time
+    ├── PipelineError             local workers died or did not catch up in time
+    └── SinkError                 the sink cannot settle a run: a dump names rows it never pushed
+        └── NoSuchHeldPush        an operator released a push that is not held (any more)
 
 Input errors name the field and the fix; operator errors say what to do. Messages never carry
 secrets.
@@ -79,3 +81,20 @@ class BrokerError(UamError):
 
 class PipelineError(UamError):
     """Local worker processes died or did not catch up in time; the message says which."""
+
+
+class SinkError(UamError):
+    """The sink cannot settle a run or an operator request; the message says what to do."""
+
+
+class NoSuchHeldPush(SinkError):
+    """An operator released a push id that is not the one held for the spoke."""
+
+    def __init__(self, spoke: str, push_id: str, held: str | None) -> None:
+        self.spoke = spoke
+        self.push_id = push_id
+        now = f"the held push is {held}" if held else "no push is held"
+        super().__init__(
+            f"spoke {spoke}: push {push_id} is not held ({now}); "
+            "fix: release the id of the latest held-push audit record of this spoke"
+        )
