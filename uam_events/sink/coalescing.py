@@ -31,6 +31,7 @@ def fold(tracked: Tracked, delta: WireDelta) -> Tracked:
 
 
 def _apply(state: UserState, delta: WireDelta) -> UserState:
+    """Return a state with one delta's change applied."""
     if isinstance(delta, MembershipDelta):
         return replace(state, member=delta.member)
     if isinstance(delta, RoleDelta):

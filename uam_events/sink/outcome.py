@@ -80,7 +80,11 @@ def acknowledge(
     no_access_role: str,
     quarantine_after: int,
 ) -> Settled:
-    """Return the records after a run: accepted rows acknowledged, rejected rows parked."""
+    """Return the records after a run: accepted rows acknowledged, rejected rows parked.
+
+    Plan, push and acknowledge form one run: `read` must give the records the plan saw, apart
+    from desired states folded since (nothing may empty an acknowledged state in between).
+    """
     files: dict[FileName, ImportFile] = {"users": push.users_file(), "text": push.text_file()}
     errors = _errors(files, outcome.rejections)
     settled = Settled(push.users_header)
@@ -93,8 +97,10 @@ def acknowledge(
         before = read(user_id)
         sent = by_user[user_id]
         accepted = [row for name, line, row in sent if (name, line) not in errors]
-        acked = _acknowledged(before.acknowledged, accepted, no_access_role)
-        acked = replace(acked, email=push.emails[user_id], member=True, seq=push.seqs[user_id])
+        acked = before.acknowledged
+        if accepted:
+            acked = _acknowledged(acked, accepted, no_access_role)
+            acked = replace(acked, email=push.emails[user_id], member=True, seq=push.seqs[user_id])
         parked = _parked(before.parked, sent, errors, settled, quarantine_after)
         settled.updates[user_id] = replace(before, acknowledged=acked, parked=parked)
     return settled

@@ -121,6 +121,8 @@ def users_layout(spoke: SpokeSettings) -> UsersLayout:
 
 @dataclass(slots=True)
 class _Plan:
+    """The rows and facts gathered while planning, before they are sorted."""
+
     roles: list[PlannedRow] = field(default_factory=list)
     revocations: list[PlannedRow] = field(default_factory=list)
     grants: list[PlannedRow] = field(default_factory=list)
@@ -165,6 +167,7 @@ def plan(
 def _plan_user(
     out: _Plan, no_access: str, layout: UsersLayout, user_id: str, tracked: Tracked
 ) -> None:
+    """Add one user's rows (selective access, role, text) to the plan."""
     desired, acked = tracked.desired, tracked.acknowledged
     email, role = desired.email, desired.role
     if not desired.member or role is None or email is None:

@@ -8,7 +8,7 @@ they still want.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -89,3 +89,8 @@ class Tracked:
 
 
 UNTRACKED = Tracked()
+
+
+def quarantined_rows(users: Iterable[tuple[str, Tracked]]) -> int:
+    """Return how many row keys stay quarantined for the value still wanted (a metrics gauge)."""
+    return sum(tracked.quarantined(key) for _, tracked in users for key in tracked.parked)

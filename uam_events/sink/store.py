@@ -121,10 +121,14 @@ class RocksStore:
 
 
 class _Record(BaseModel):
+    """A stored record: strict keys, immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class _StateRecord(_Record):
+    """A `UserState` as stored: grants as (list, item, level) triples."""
+
     email: str | None
     member: bool
     role: str | None
@@ -134,6 +138,8 @@ class _StateRecord(_Record):
 
 
 class _ParkedRecord(_Record):
+    """A parked row key and its count, as stored."""
+
     part: Part
     list: str
     item: str
@@ -144,18 +150,23 @@ class _ParkedRecord(_Record):
 
 
 class _TrackedRecord(_Record):
+    """A user's whole sink record, as stored."""
+
     desired: _StateRecord
     acknowledged: _StateRecord
     parked: list[_ParkedRecord]
 
 
 class _GuardRecord(_Record):
+    """The guard, as stored."""
+
     held: str | None
     held_users: list[str]
     released: list[str]
 
 
 def _state_record(state: UserState) -> _StateRecord:
+    """Return the stored form of a user state."""
     grants = [(hub, item, int(level)) for (hub, item), level in sorted(state.grants.items())]
     return _StateRecord(
         email=state.email,
@@ -168,11 +179,13 @@ def _state_record(state: UserState) -> _StateRecord:
 
 
 def _state(record: _StateRecord) -> UserState:
+    """Return the user state a stored record holds."""
     grants = {(hub, item): Level(level) for hub, item, level in record.grants}
     return UserState(record.email, record.member, record.role, grants, record.text, record.seq)
 
 
 def _encode(tracked: Tracked) -> bytes:
+    """Return a user's record as JSON bytes."""
     parked = [
         _ParkedRecord(
             part=key.part,
@@ -194,6 +207,7 @@ def _encode(tracked: Tracked) -> bytes:
 
 
 def _decode(raw: bytes) -> Tracked:
+    """Return the record JSON bytes hold; raise RecoveryError when unreadable."""
     try:
         record = _TrackedRecord.model_validate_json(raw)
         parked = {
@@ -206,6 +220,7 @@ def _decode(raw: bytes) -> Tracked:
 
 
 def _unreadable(what: str, exc: Exception) -> RecoveryError:
+    """Return the error for a stored value that cannot be read back."""
     return RecoveryError(
         f"the sink store holds {what} it cannot read ({type(exc).__name__}); fix: delete the "
         "spoke's sink store folder and restart the sink from the start of uam.state.<spoke>"
