@@ -61,6 +61,7 @@ def tracked() -> Callable[..., Tracked]:
     """Return a factory of tracked users: desired and acknowledged states."""
 
     def make(desired: UserState, acknowledged: UserState | None = None) -> Tracked:
+        """Return a user tracked with these states and nothing parked."""
         return Tracked(desired, acknowledged or UserState())
 
     return make

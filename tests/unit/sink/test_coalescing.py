@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tests.unit.sink.conftest import delta, grant, state
+from tests.unit.sink.conftest import INTEGRATION, delta, grant, spoke_settings, state
 from uam_events.core.levels import Level
 from uam_events.sink.coalescing import coalesce, fold
+from uam_events.sink.planner import plan
 from uam_events.sink.state import UNTRACKED, Tracked, UserState
 
 
@@ -31,11 +32,12 @@ def test_a_delta_not_above_the_folded_seq_changes_nothing() -> None:
 
 
 def test_a_change_and_its_reversal_leave_the_desired_state_as_it_was() -> None:
-    """A grant given and taken back in one window leaves the grants unchanged."""
+    """A grant given and taken back in one window leaves the grants as they were: no push."""
     start = Tracked(state("u1", B=Level.READ), state("u1", B=Level.READ))
     window = [grant("u1", 2, "A", "none", "write"), grant("u1", 3, "A", "write", "none")]
     after = coalesce(lambda _: start, window)["u1"]
     assert after.desired.grants == start.acknowledged.grants
+    assert plan(spoke_settings(), [("u1", after)], INTEGRATION).empty
 
 
 def test_leaving_the_workspace_empties_the_acknowledged_state() -> None:
@@ -51,6 +53,7 @@ def test_each_user_is_read_once_per_window() -> None:
     reads: list[str] = []
 
     def read(user_id: str) -> Tracked:
+        """Record the read and return an untracked user."""
         reads.append(user_id)
         return UNTRACKED
 

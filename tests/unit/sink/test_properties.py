@@ -144,6 +144,7 @@ class SinkHarness:
         self.store.write(settled.updates)
 
     def _reject(self, push: Push, rng: random.Random) -> list[Rejection]:
+        """Reject about one row in five, in either file."""
         found = []
         for name, file in (("users", push.users_file()), ("text", push.text_file())):
             for line in range(2, len(file.rows) + 2):
