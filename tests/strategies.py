@@ -284,3 +284,74 @@ def retry_policies(draw: st.DrawFn) -> RetryPolicy:
     cap = draw(st.floats(min_value=base, max_value=3600.0))
     attempts = draw(st.integers(min_value=1, max_value=12))
     return RetryPolicy(attempts=attempts, base=base, cap=cap)
+
+
+def window_cuts(size: int) -> st.SearchStrategy[list[int]]:
+    """Where a stream of `size` deltas is cut into sink windows: sorted positions in 1..size-1."""
+    if size < 2:
+        return st.just([])
+    return st.sets(st.integers(1, size - 1), max_size=8).map(sorted)
+
+
+def redeliveries(size: int) -> st.SearchStrategy[list[tuple[int, int]]]:
+    """At-least-once delivery: (delta index, later position) pairs, each a copy delivered again."""
+    if size < 1:
+        return st.just([])
+    return st.lists(
+        st.integers(0, size - 1).flatmap(lambda i: st.tuples(st.just(i), st.integers(i + 1, size))),
+        max_size=10,
+    )
+
+
+def with_own_emails(inputs: list[Input]) -> list[Input]:
+    """Give each created user the email `<id>@example.com`: Anaplan keys users by email."""
+    out: list[Input] = []
+    for event in inputs:
+        if not isinstance(event, UserCreated):
+            out.append(event)
+            continue
+        email = f"{event.user_id}@example.com"
+        resource = {**event.resource, "userName": email}
+        resource["emails"] = [{"value": email, "primary": True}]
+        out.append(UserCreated(event.user_id, resource))
+    return out
+
+
+@st.composite
+def level_flips(draw: st.DrawFn) -> list[Input]:
+    """set_access commands inside the base scope on one target and item, levels up and down."""
+    spoke = draw(st.sampled_from(SPOKES))
+    hub = draw(st.sampled_from(spoke.hub_lists))
+    item = draw(st.sampled_from(("A", "A", "B") if hub == "P" else ("X",)))
+    target = draw(st.sampled_from(("u3", "u4")))
+    levels = draw(st.lists(st.sampled_from(tuple(Level)), min_size=2, max_size=4))
+    return [
+        SetAccess(f"c-{draw(st.integers(0, 10**6))}", "u1", target, spoke.id, hub, item, level)
+        for level in levels
+    ]
+
+
+def _active_member(user_id: str, department: str) -> UserCreated:
+    email = f"{user_id}@example.com"
+    resource = {
+        "userName": email,
+        "active": True,
+        "emails": [{"value": email, "primary": True}],
+        ENTERPRISE_URN: {"department": department},
+        "entitlements": [{"value": w, "type": "WORKSPACE"} for w in ("ws1", "ws2")],
+    }
+    return UserCreated(user_id, resource)
+
+
+@st.composite
+def flip_sequences(draw: st.DrawFn) -> list[Input]:
+    """Active members of both spokes, a few rules, then explicit levels going up and down."""
+    users = [_active_member(u, draw(st.sampled_from(DEPTS))) for u in USERS]
+    rules = draw(st.lists(rule_publishes(), max_size=3))
+    parts = draw(st.lists(st.one_of(level_flips(), inputs.map(lambda i: [i])), max_size=12))
+    return [*BASE_TREE, *users, SCOPE, *rules, *(event for part in parts for event in part)]
+
+
+sink_input_sequences = st.one_of(input_sequences().map(with_own_emails), flip_sequences())
+"""Input sequences for the sink: no two users share an email (as in a real tenant), and
+about half of them change explicit levels up and down (downgrades, removals) a lot."""

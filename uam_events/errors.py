@@ -11,16 +11,18 @@
     ├── BrokerError               the Kafka broker cannot be reached or refuses a request
     ├── PipelineError             local workers died or did not catch up in time
     ├── SimulatorError            the Anaplan simulator cannot start or cannot read its seed
-    └── AnaplanError              a call to Anaplan failed; the message says what to do
-        ├── AnaplanAuthError      sign-in refused: fix the named setting or secret
-        ├── AnaplanBusy           still busy, throttled or failing after the last retry;
-        │                         carries `retry_after`, the backpressure the sink sees
-        ├── AnaplanRequestError   a 4xx that retrying cannot fix; carries status and path
-        │   └── UnknownFile       a file id the model does not have (Anaplan made a new one)
-        ├── AnaplanResponseError  an answer that does not have the documented shape
-        ├── ImportTaskFailed      an import, process or export task ended unsuccessful or
-        │                         cancelled where the caller needed it to succeed
-        └── TaskStillRunning      a task did not reach a terminal state in the allowed time
+    ├── AnaplanError              a call to Anaplan failed; the message says what to do
+    │   ├── AnaplanAuthError      sign-in refused: fix the named setting or secret
+    │   ├── AnaplanBusy           still busy, throttled or failing after the last retry;
+    │   │                         carries `retry_after`, the backpressure the sink sees
+    │   ├── AnaplanRequestError   a 4xx that retrying cannot fix; carries status and path
+    │   │   └── UnknownFile       a file id the model does not have (Anaplan made a new one)
+    │   ├── AnaplanResponseError  an answer that does not have the documented shape
+    │   ├── ImportTaskFailed      an import, process or export task ended unsuccessful or
+    │   │                         cancelled where the caller needed it to succeed
+    │   └── TaskStillRunning      a task did not reach a terminal state in the allowed time
+    └── SinkError                 the sink cannot settle a run: a dump names rows it never pushed
+        └── NoSuchHeldPush        an operator released a push that is not held (any more)
 
 Input errors name the field and the fix; operator errors say what to do. Messages never carry
 secrets.
@@ -169,4 +171,21 @@ class TaskStillRunning(AnaplanError):
         self.waited = waited
         super().__init__(
             f"{action} task {task_id} not finished after {waited:g} s; poll it again later"
+        )
+
+
+class SinkError(UamError):
+    """The sink cannot settle a run or an operator request; the message says what to do."""
+
+
+class NoSuchHeldPush(SinkError):
+    """An operator released a push id that is not the one held for the spoke."""
+
+    def __init__(self, spoke: str, push_id: str, held: str | None) -> None:
+        self.spoke = spoke
+        self.push_id = push_id
+        now = f"the held push is {held}" if held else "no push is held"
+        super().__init__(
+            f"spoke {spoke}: push {push_id} is not held ({now}); "
+            "fix: release the id of the latest held-push audit record of this spoke"
         )

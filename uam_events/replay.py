@@ -21,6 +21,7 @@ from uam_events.partition import Origin, Processor
 from uam_events.replay_lines import read_line
 from uam_events.runtime import tune_gc
 from uam_events.settings import Settings
+from uam_events.sink.planner import users_layout
 from uam_events.snapshot import write_snapshot
 
 EPOCH = "1970-01-01T00:00:00Z"
@@ -94,6 +95,7 @@ class Replay:
             last_at=self.last_at,
             integration_user=self.settings.anaplan.auth.user,
             effective=effective,
+            layouts={spoke.id: users_layout(spoke) for spoke in self.settings.spokes},
         )
 
     def feed(self, number: int, raw: bytes) -> None:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from uam_events.anaplan.imports import EMAIL, TEXT, text_rows, users_header, users_rows
+from uam_events.anaplan.imports import TEXT_HEADER, UsersLayout, text_rows, users_rows
 from uam_events.core.access import UserAccess
 from uam_events.core.deltas import state_json
 from uam_events.core.explain import effective_levels
@@ -46,8 +46,12 @@ def write_snapshot(
     last_at: Mapping[Pair, str],
     integration_user: str | None,
     effective: bool,
+    layouts: Mapping[str, UsersLayout] | None = None,
 ) -> None:
-    """Write every end-of-replay file of DESIGN section 7 (deltas, audit, dlq are streamed)."""
+    """Write every end-of-replay file of DESIGN section 7 (deltas, audit, dlq are streamed).
+
+    `layouts` gives each spoke's users-import columns (default: `<list name> Read` ...).
+    """
     grants = []
     roles = []
     for (spoke_id, user_id), access in _resolved(state):
@@ -66,7 +70,7 @@ def write_snapshot(
     write_jsonl(out / "users.jsonl", (state.users[u].record() for u in sorted(state.users)))
     write_jsonl(out / "state.jsonl", _state_records(state, last_at))
     write_csv(out / "hierarchy.csv", ["list", "item", "parent", "name"], _hierarchy_rows(state))
-    _write_imports(state, out / "imports", integration_user)
+    _write_imports(state, out / "imports", integration_user, layouts or {})
 
 
 def _effective_rows(state: State) -> Iterator[list[str]]:
@@ -100,20 +104,26 @@ def _hierarchy_rows(state: State) -> list[list[str]]:
     return sorted(rows)
 
 
-def _write_imports(state: State, folder: Path, integration_user: str | None) -> None:
+def _write_imports(
+    state: State,
+    folder: Path,
+    integration_user: str | None,
+    layouts: Mapping[str, UsersLayout],
+) -> None:
     for spoke in sorted(state.spokes.values(), key=lambda s: s.id):
         members = [
             (email, access)
             for (spoke_id, user_id), access in _resolved(state)
             if spoke_id == spoke.id and (email := state.users[user_id].email) is not None
         ]
+        layout = layouts.get(spoke.id) or UsersLayout.of(spoke)
         write_csv(
             folder / spoke.id / "users.csv",
-            users_header(spoke),
-            users_rows(spoke, members, integration_user),
+            layout.header(),
+            users_rows(spoke, members, integration_user, layout),
         )
         write_csv(
             folder / spoke.id / "access_text.csv",
-            [EMAIL, TEXT],
+            list(TEXT_HEADER),
             text_rows(members, integration_user),
         )

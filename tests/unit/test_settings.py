@@ -77,6 +77,7 @@ def test_reference_config_reads_as_written(example: Path) -> None:
     assert settings.guard.min_revoked_users == 20
     assert settings.scim.verification_key_file is None
     assert settings.verification_key() is None
+    assert settings.sink.quarantine_after_runs == 5
     sales, finance = settings.spokes
     assert sales.refresh_process_id == "118000000001"
     assert finance.refresh_process_id is None
@@ -460,6 +461,11 @@ ERRORS: list[tuple[str, Mutate, str]] = [
         _basic_with_client_id,
         "anaplan.auth.client_id: does not apply to method basic; "
         "fix: remove it, or use the method it belongs to (now: basic)",
+    ),
+    (
+        "quarantine after zero runs",
+        _set(("sink",), {"quarantine_after_runs": 0}),
+        "sink.quarantine_after_runs: 0 is too small; fix: write a number of at least 1",
     ),
     (
         "sasl without mechanism",

@@ -18,6 +18,7 @@ import yaml
 from pydantic import TypeAdapter
 
 from uam_events import __version__
+from uam_events.contract.audit import HeldPush, PushOutcome, QuarantinedRow, ReleasedPush
 from uam_events.contract.commands import CommandPayload
 from uam_events.contract.inputs import HubChange, IdentityAttributes, ReplayLine
 from uam_events.contract.outputs import (
@@ -70,6 +71,14 @@ PAYLOADS: tuple[SchemaFile, ...] = (
                "uam.state.<spoke>: a user's whole current access in one spoke"),
     SchemaFile("audit-command", CommandDecision, "serialization",
                "uam.audit: the decision on one command"),
+    SchemaFile("audit-push", PushOutcome, "serialization",
+               "uam.audit: the outcome of one sink run of a spoke"),
+    SchemaFile("audit-push-held", HeldPush, "serialization",
+               "uam.audit: a push held by the accidental-deletion guard"),
+    SchemaFile("audit-push-released", ReleasedPush, "serialization",
+               "uam.audit: an operator released a held push"),
+    SchemaFile("audit-row-quarantined", QuarantinedRow, "serialization",
+               "uam.audit: a row the spoke rejected run after run, no longer pushed"),
     SchemaFile("dead-letter", DeadLetter, "serialization",
                "uam.dlq: an input that could not be used, and why"),
     SchemaFile("replay-user", ReplayUser, "serialization",
@@ -117,6 +126,8 @@ class Channel:
     description: str
     compacted: bool = False
     nullable: bool = False
+    also: tuple[str, ...] = ()
+    """Further payloads the topic carries (the message is then one of them)."""
 
 
 CHANNELS: tuple[Channel, ...] = (
@@ -136,7 +147,9 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("state", "uam.state.{spoke}", "send", "state", "user key",
             "Each user's whole access in one spoke; null once they hold nothing", True, True),
     Channel("audit", "uam.audit", "send", "audit-command", "command id or spoke",
-            "Command decisions; push outcomes, held pushes and quarantined rows too"),
+            "Command decisions; push outcomes, held and released pushes, quarantined rows",
+            also=("audit-push", "audit-push-held", "audit-push-released",
+                  "audit-row-quarantined")),
     Channel("dlq", "uam.dlq", "send", "dead-letter", "the original key",
             "Inputs that could not be used, with their original bytes and the reason"),
 )  # fmt: skip
@@ -193,6 +206,8 @@ def _message(channel: Channel) -> dict[str, Any]:
         if channel.payload
         else {"type": "object", "description": channel.description}
     )
+    if channel.also:
+        payload = {"oneOf": [payload, *({"$ref": f"./{name}.json"} for name in channel.also)]}
     if channel.nullable:
         payload = {"oneOf": [payload, {"type": "null"}]}
     key = {"type": "string", "description": channel.key}

@@ -13,6 +13,7 @@ from uam_events.settings.models import (
     Schedule,
     ScimSettings,
     Settings,
+    SinkSettings,
     SpokeListSettings,
     SpokeSettings,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "Schedule",
     "ScimSettings",
     "Settings",
+    "SinkSettings",
     "SpokeListSettings",
     "SpokeSettings",
     "check_config",

@@ -59,6 +59,14 @@ class GuardSettings(Section):
     min_revoked_users: Annotated[int, Field(ge=0)] = 20
 
 
+class SinkSettings(Section):
+    """The sink: how many runs a rejected row is retried before it is quarantined."""
+
+    quarantine_after_runs: Annotated[int, Field(ge=1)] = Field(
+        default=5, description="runs that reject a row before it is quarantined"
+    )
+
+
 class ScimSettings(Section):
     """SCIM Events tokens: with a key, unsigned or badly signed tokens are rejected."""
 
@@ -146,6 +154,7 @@ class Settings(BaseSettings):
     anaplan: AnaplanSettings
     guard: GuardSettings = GuardSettings()
     scim: ScimSettings = ScimSettings()
+    sink: SinkSettings = SinkSettings()
     spokes: Annotated[list[SpokeSettings], Field(min_length=1)]
 
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ from uam_events.core.commands import Decision, Skipped
 from uam_events.core.deltas import Delta, diff_access, state_json
 from uam_events.core.levels import Level
 from uam_events.deadletter import dead_letter
+from uam_events.settings import GuardSettings, SpokeSettings
+from uam_events.sink.guard import OPEN, release, review
+from uam_events.sink.outcome import Outcome, Rejection, acknowledge, audit_records
+from uam_events.sink.planner import plan
+from uam_events.sink.state import Tracked, UserState
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 INPUT_SCHEMAS = {
@@ -181,6 +187,37 @@ def test_dead_letters_match_schema() -> None:
     assert errors("dead-letter", line) == []
 
 
+def test_sink_audit_records_match_their_schemas() -> None:
+    """A held, a released and a settled push, and a quarantined row, match their schemas."""
+    when = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    spoke = SpokeSettings.model_validate(
+        {"id": "s1", "workspace_id": "ws1", "model_id": "M", "default_role": "Planner",
+         "no_access_role": "No Access", "users_import_id": "112", "access_text_import_id": "113",
+         "schedule": {"every": "10m"}, "lists": [{"hub": "P", "name": "P Prod"}]}
+    )  # fmt: skip
+    desired = UserState("u1@example.com", True, "Planner", {("P", "A"): Level.READ}, "t", 3)
+    held = UserState("u1@example.com", True, "Planner", {("P", "B"): Level.WRITE}, "t", 2)
+    push = plan(spoke, [("u1", Tracked(desired, held))], None)
+    outcome = Outcome(frozenset({"users", "text"}), (Rejection("users", 3, "item not found"),))
+    settled = acknowledge(
+        push, outcome, lambda _: Tracked(desired, held), no_access_role="No Access",
+        quarantine_after=1,
+    )  # fmt: skip
+    records = audit_records(push, settled, when)
+    assert [type(r).__name__ for r in records] == ["PushOutcome", "QuarantinedRow"]
+    names = {"PushOutcome": "audit-push", "QuarantinedRow": "audit-row-quarantined"}
+    guard = GuardSettings(min_revoked_users=0, max_revoked_fraction=0.01)
+    review_ = review(push, guard, OPEN, when)
+    assert review_.record is not None
+    _, released = release("s1", review_.state, review_.record.push_id, "ops", when)
+    for record, name in [
+        *((r, names[type(r).__name__]) for r in records),
+        (review_.record, "audit-push-held"),
+        (released, "audit-push-released"),
+    ]:
+        assert errors(name, record.model_dump(mode="json", by_alias=True)) == []
+
+
 # --- the AsyncAPI document ------------------------------------------------------------------
 
 
@@ -206,8 +243,9 @@ def test_asyncapi_references_generated_files() -> None:
     """Every payload the AsyncAPI document references is a generated schema file."""
     files = render()
     for channel in CHANNELS:
-        if channel.payload is not None:
-            assert f"{channel.payload}.json" in files
+        for payload in (channel.payload, *channel.also):
+            if payload is not None:
+                assert f"{payload}.json" in files
     text = files[ASYNCAPI_FILE]
     for channel in CHANNELS:
         assert f"#/components/messages/{channel.id}" in text
