@@ -48,8 +48,12 @@ format: $(STAMP) ## format the code with ruff
 	$(VENV)/bin/ruff format uam_events streams tests bench deploy
 	$(VENV)/bin/ruff check --fix uam_events streams tests bench deploy
 
-bench: $(STAMP) ## run the core benchmark (figures as ratios against a same-run baseline)
+bench: $(STAMP) ## run the core and sink benchmarks (figures against a same-run baseline)
 	$(PY) bench/core.py
+	$(PY) bench/sink.py
+
+bench-pipeline: $(STAMP) ## run the pipeline benchmark on a real broker (starts one unless KAFKA_BOOTSTRAP_SERVERS)
+	$(PY) bench/pipeline.py
 
 schemas: $(STAMP) ## regenerate schemas/ from the pydantic contract models
 	$(PY) -m uam_events.contract.schemas schemas
@@ -69,5 +73,5 @@ broker-status: ## tell whether the local Kafka broker answers (exit 1 when it do
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_OUT)
 
-.PHONY: help install demo test test-unit test-integration lint typecheck format bench schemas clean \
+.PHONY: help install demo test test-unit test-integration lint typecheck format bench bench-pipeline schemas clean \
 	broker-start broker-stop broker-reset broker-status
