@@ -125,5 +125,5 @@ def _write_imports(
         write_csv(
             folder / spoke.id / "access_text.csv",
             list(TEXT_HEADER),
-            text_rows(members, integration_user),
+            text_rows(members, integration_user, spoke.no_access_role),
         )

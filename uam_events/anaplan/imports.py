@@ -101,13 +101,19 @@ def users_rows(
 
 
 def text_rows(
-    members: Iterable[tuple[str, UserAccess]], integration_user: str | None
+    members: Iterable[tuple[str, UserAccess]], integration_user: str | None, no_access_role: str
 ) -> list[list[str]]:
-    """Return the access-text import rows: each member's email and access text."""
+    """Return the access-text import rows: each member's email and access text.
+
+    A user in the no-access role is not in the model's Users list, so the access-text module
+    has no row for them: none is written (Anaplan would reject it).
+    """
     rows = [
         [email, access.text]
         for email, access in members
-        if access.text is not None and not is_integration_user(email, integration_user)
+        if access.text is not None
+        and access.role != no_access_role
+        and not is_integration_user(email, integration_user)
     ]
     return sorted(rows)
 

@@ -131,7 +131,8 @@ def _acknowledged(state: UserState, accepted: list[PlannedRow], no_access_role: 
             continue
         role = row.cells[1]
         if role == no_access_role:
-            grants.clear()
+            grants.clear()  # No Access clears selective access and the user's text
+            text = None
         if row.level is None:
             continue
         key = (row.key.list, row.key.item)

@@ -4,7 +4,8 @@ Invariants: selective-access imports are additive, so a removed grant and a down
 Read) are pushed as a `None` row first, then the Read or Write rows; one item per row; every
 users row names the user's role; no row for a non-member, a user without email, or the
 integration user; a user in the no-access role gets a role row and no selective access (No
-Access clears it). Rows are sorted, so the same states always give the same bytes, and a run
+Access clears it) and no access-text row (they are not in the Users list that the text
+module is dimensioned by). Rows are sorted, so the same states always give the same bytes, and a run
 from an empty acknowledged state is the full load `uam replay` writes.
 """
 
@@ -179,7 +180,8 @@ def _plan_user(
         out.roles.append(rows[-1])
         if role == no_access and acked.role is not None:
             out.lowered.add(user_id)
-    if (desired.text or "") != (acked.text or "") and not tracked.quarantined(TEXT_KEY):
+    text_due = role != no_access and (desired.text or "") != (acked.text or "")
+    if text_due and not tracked.quarantined(TEXT_KEY):
         rows.append(PlannedRow(user_id, TEXT_KEY, (email, desired.text or ""), desired.text or ""))
         out.texts.append(rows[-1])
     if rows:

@@ -39,7 +39,7 @@ def test_a_custom_layout_names_its_own_headers() -> None:
 
 
 def test_full_load_rows_skip_the_integration_user_and_clear_no_access() -> None:
-    """No row for the integration user; a no-access user gets the role row alone."""
+    """No row for the integration user; a no-access user gets the role row alone, no text."""
     members = [
         ("a@x", member("Planner", A=Level.READ)),
         ("INT@x", member("Planner", A=Level.READ)),
@@ -50,7 +50,7 @@ def test_full_load_rows_skip_the_integration_user_and_clear_no_access() -> None:
         ["a@x", "Planner", "A", "", "", "", "", ""],
         ["b@x", "No Access", "", "", "", "", "", ""],
     ]
-    assert text_rows(members, "int@x") == [["a@x", "text"], ["b@x", "text"]]
+    assert text_rows(members, "int@x", "No Access") == [["a@x", "text"]]
 
 
 def test_csv_is_rfc_4180_with_minimal_quoting() -> None:

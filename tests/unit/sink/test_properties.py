@@ -61,7 +61,9 @@ class SpokeModel:
                 continue
             email, role = row.cells[0], row.cells[1]
             _, access, text = self.users.get(email, ("", {}, ""))
-            access = {} if role == self.spoke.no_access_role else dict(access)
+            if role == self.spoke.no_access_role:  # No Access clears access and the text
+                access, text = {}, ""
+            access = dict(access)
             for index, cell in enumerate(row.cells):
                 if cell and index in columns:
                     hub, level = columns[index]
@@ -162,8 +164,10 @@ def desired(engine: Engine, spoke: SpokeSettings) -> dict[str, Held]:
             continue
         if email == INTEGRATION:
             continue
-        grants = {} if access.role == spoke.no_access_role else access.grants
-        levels = {key: grant.level for key, grant in grants.items()}
+        if access.role == spoke.no_access_role:
+            expected[email] = (access.role, {}, "")
+            continue
+        levels = {key: grant.level for key, grant in access.grants.items()}
         expected[email] = (access.role, levels, access.text or "")
     return expected
 
