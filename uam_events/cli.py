@@ -257,8 +257,24 @@ def reconcile(
     raise typer.Exit(code)
 
 
+@app.command()
+def doctor(config: ConfigOption) -> None:
+    """Preflight every spoke: credentials, imports and columns, admin rights, exports."""
+    from uam_events.doctor import run_doctor
+    from uam_events.settings import load_settings
+
+    try:
+        checks = run_doctor(load_settings(config))
+    except UamError as error:
+        _fail(error)
+        return
+    for check in checks:
+        _say(check.line())
+    raise typer.Exit(0 if all(check.ok for check in checks) else 1)
+
+
 def _say(line: str) -> None:
-    out.print(line, highlight=False, markup=False)
+    out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def main() -> None:
