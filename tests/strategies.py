@@ -6,6 +6,8 @@ collide often: moves under granted items, rules matching the same users, revocat
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import strategies as st
 
 from uam_events.anaplan.retry import RetryPolicy
@@ -355,3 +357,37 @@ def flip_sequences(draw: st.DrawFn) -> list[Input]:
 sink_input_sequences = st.one_of(input_sequences().map(with_own_emails), flip_sequences())
 """Input sequences for the sink: no two users share an email (as in a real tenant), and
 about half of them change explicit levels up and down (downgrades, removals) a lot."""
+
+
+# --- reconcile: a spoke's resolved state and a drifted copy of what it holds -----------------
+
+DRIFT_LISTS = {"Products": ("TOTAL", "HW", "SW"), "Geography": ("WORLD", "EMEA")}
+DRIFT_ROLES = ("Planner", "Viewer", "No Access")
+DRIFT_USERS = ("a@example.com", "b@example.com", "c@example.com", "d@example.com")
+
+
+@st.composite
+def drift_grants(draw: st.DrawFn) -> dict[tuple[str, str], Level]:
+    """Draw explicit grants over the drift universe: (hub list, item) -> Read or Write."""
+    keys = [(hub, item) for hub, items in DRIFT_LISTS.items() for item in items]
+    chosen = draw(st.lists(st.sampled_from(keys), unique=True, max_size=4))
+    return {key: draw(st.sampled_from((Level.READ, Level.WRITE))) for key in chosen}
+
+
+@st.composite
+def spoke_drifts(
+    draw: st.DrawFn,
+) -> tuple[dict[str, tuple[bool, str, dict[tuple[str, str], Level]]], dict[str, Any]]:
+    """Draw a resolved state (member, role, grants per user) and what the spoke holds.
+
+    What it holds is per email: (role, grants) with role None when the user is not in the
+    Users list, or absent altogether.
+    """
+    desired = {
+        email: (draw(st.booleans()), draw(st.sampled_from(DRIFT_ROLES)), draw(drift_grants()))
+        for email in DRIFT_USERS
+    }
+    held: dict[str, Any] = {}
+    for email in draw(st.lists(st.sampled_from(DRIFT_USERS), unique=True)):
+        held[email] = (draw(st.sampled_from((*DRIFT_ROLES, None))), draw(drift_grants()))
+    return desired, held

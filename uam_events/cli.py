@@ -233,6 +233,50 @@ def simulator(
     run(simulator_app(tenant, options), host=host, port=port)
 
 
+@app.command()
+def reconcile(
+    spoke: Annotated[str, typer.Argument(help="The spoke id.")],
+    config: ConfigOption,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report the drift only.")] = False,
+    state: Annotated[
+        Path | None,
+        typer.Option(help="A `uam replay` output folder (default: the uam.state.<spoke> topic)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Push even what the guard would hold.")] = False,
+) -> None:
+    """Compare what a spoke holds (its Users export) with the resolved state; push the fix."""
+    from uam_events.reconcile.runner import run_reconcile
+    from uam_events.settings import load_settings
+
+    try:
+        settings = load_settings(config)
+        code = run_reconcile(settings, spoke, state, dry_run=dry_run, force=force, say=_say)
+    except UamError as error:
+        _fail(error)
+        return
+    raise typer.Exit(code)
+
+
+@app.command()
+def doctor(config: ConfigOption) -> None:
+    """Preflight every spoke: credentials, imports and columns, admin rights, exports."""
+    from uam_events.doctor import run_doctor
+    from uam_events.settings import load_settings
+
+    try:
+        checks = run_doctor(load_settings(config))
+    except UamError as error:
+        _fail(error)
+        return
+    for check in checks:
+        _say(check.line())
+    raise typer.Exit(0 if all(check.ok for check in checks) else 1)
+
+
+def _say(line: str) -> None:
+    out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 def main() -> None:
     """Run the CLI."""
     app(prog_name="uam")

@@ -21,8 +21,10 @@
     │   ├── ImportTaskFailed      an import, process or export task ended unsuccessful or
     │   │                         cancelled where the caller needed it to succeed
     │   └── TaskStillRunning      a task did not reach a terminal state in the allowed time
-    └── SinkError                 the sink cannot settle a run: a dump names rows it never pushed
-        └── NoSuchHeldPush        an operator released a push that is not held (any more)
+    ├── SinkError                 the sink cannot settle a run: a dump names rows it never pushed
+    │   └── NoSuchHeldPush        an operator released a push that is not held (any more)
+    └── ReconcileError            `uam reconcile` cannot compare a spoke: an unusable export or
+                                  resolved state, a correction the guard holds; names the fix
 
 Input errors name the field and the fix; operator errors say what to do. Messages never carry
 secrets.
@@ -189,3 +191,12 @@ class NoSuchHeldPush(SinkError):
             f"spoke {spoke}: push {push_id} is not held ({now}); "
             "fix: release the id of the latest held-push audit record of this spoke"
         )
+
+
+class ReconcileError(UamError):
+    """`uam reconcile` cannot compare or correct a spoke; `fix` says what to do."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{problem}; fix: {fix}")

@@ -126,6 +126,9 @@ class SpokeSettings(Section):
     users_import_id: Text
     access_text_import_id: Text
     refresh_process_id: Text | None = None
+    users_export_id: Text | None = Field(
+        default=None, description="the Users export `uam reconcile` reads back (116...)"
+    )
     schedule: Schedule
     lists: list[SpokeListSettings]
 

@@ -119,7 +119,7 @@ def _model(
         lists=lists,
         imports=imports,
         processes=processes,
-        exports=[ExportSeed(id=EXPORT_ID, name="Users with access")],
+        exports=[ExportSeed(id=spoke.users_export_id or EXPORT_ID, name="Users with access")],
     )
 
 
