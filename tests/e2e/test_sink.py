@@ -8,8 +8,13 @@ through a sink killed mid-push and through the accidental-deletion guard.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import RigFactory
@@ -95,3 +100,29 @@ def test_a_burst_of_revocations_is_held_then_released(
     replayed = tmp_path / "replay-all"
     replay_file(events, rig.settings, replayed)
     rig.expect(replayed)
+
+
+def test_a_running_sink_serves_metrics_and_stops_on_sigterm(
+    sink_rig: RigFactory, example: Path
+) -> None:
+    """A long-running sink pushes on its (overridden) schedule, exposes its metrics, and exits
+    cleanly on SIGTERM."""
+    rig, replayed = sink_rig(example / "config.yaml", example / "events.jsonl")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = rig.start_sink("--every-override", "1", "--metrics-port", str(port))
+    deadline = time.monotonic() + 120
+    while len({p["spoke"] for p in rig.audit("push")}) < 2:
+        assert sink.poll() is None, rig.log_tail()
+        assert time.monotonic() < deadline, rig.log_tail()
+        time.sleep(0.5)
+    rig.expect(replayed)
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    assert 'uam_sink_runs_total{outcome="pushed",spoke="finance"} 1.0' in metrics
+    assert (
+        'uam_sink_rows_pushed_total{level="write",list="Geography",spoke="sales-emea"}' in metrics
+    )
+    assert 'uam_sink_held_pushes{spoke="sales-emea"} 0.0' in metrics
+    os.killpg(sink.pid, signal.SIGTERM)
+    assert sink.wait(30) == 0, rig.log_tail()
