@@ -32,8 +32,8 @@ test: $(STAMP) ## run lint, type checks, import contracts, schema freshness and 
 test-unit: $(STAMP) ## run the unit tests only
 	$(PY) -m pytest -q tests/unit
 
-test-integration: $(STAMP) ## run the tests on a real Kafka broker (KAFKA_VERSION, KAFKA_BOOTSTRAP_SERVERS)
-	$(PY) -m pytest -q -m integration tests/integration
+test-integration: $(STAMP) ## run the tests on a real Kafka broker, e2e included (KAFKA_VERSION, KAFKA_BOOTSTRAP_SERVERS)
+	$(PY) -m pytest -q -m integration tests/integration tests/e2e
 
 lint: $(STAMP) ## ruff and the import contracts (the core imports no I/O library)
 	$(VENV)/bin/ruff check uam_events streams tests bench deploy

@@ -1,4 +1,4 @@
-"""The workers' Prometheus metrics, each worker in a registry of its own.
+"""Prometheus metrics of the workers and of the sink, each process in a registry of its own.
 
 Label values stay few: topics, outcomes, spokes, delta kinds, partitions, and for dead letters
 the field the reason names (never the reason's free text, never a key or a value).
@@ -64,6 +64,75 @@ class WorkerMetrics:
         """Count one dead letter; its label is the field the reason starts with."""
         field = reason.split(":", 1)[0].split(" ", 1)[0][:40] or "unknown"
         self.dead_letters.labels(topic, field).inc()
+
+    def exposition(self) -> bytes:
+        """Return the registry in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+IMPORT_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0, 3600.0)
+
+
+class SinkMetrics:
+    """What `uam sink` counts and measures, per spoke (DESIGN issue 5, item 6)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.deltas = Counter(
+            "uam_sink_deltas",
+            "Deltas consumed, by spoke and outcome (folded, duplicate, unreadable).",
+            ["spoke", "outcome"],
+            registry=r,
+        )
+        self.rows = Counter(
+            "uam_sink_rows_pushed",
+            "Rows pushed, by spoke, hub list and level (role and text rows: list '-').",
+            ["spoke", "list", "level"],
+            registry=r,
+        )
+        self.imports = Counter(
+            "uam_sink_imports",
+            "Imports and processes run, by spoke, step (refresh, users, text) and outcome.",
+            ["spoke", "step", "outcome"],
+            registry=r,
+        )
+        self.import_seconds = Histogram(
+            "uam_sink_import_seconds",
+            "Duration of each import or process, upload and dump included.",
+            ["spoke", "step"],
+            buckets=IMPORT_BUCKETS,
+            registry=r,
+        )
+        self.runs = Counter(
+            "uam_sink_runs",
+            "Spoke runs, by outcome (pushed, empty, held, busy, failed).",
+            ["spoke", "outcome"],
+            registry=r,
+        )
+        self.pending = Gauge(
+            "uam_sink_pending_rows", "Rejected rows to retry next run.", ["spoke"], registry=r
+        )
+        self.quarantined = Gauge(
+            "uam_sink_quarantined_rows",
+            "Rows quarantined for the value still wanted.",
+            ["spoke"],
+            registry=r,
+        )
+        self.held = Gauge(
+            "uam_sink_held_pushes", "1 while a push waits for a release.", ["spoke"], registry=r
+        )
+        self.last_success = Gauge(
+            "uam_sink_last_success_timestamp_seconds",
+            "When the last push of each spoke settled (Unix time).",
+            ["spoke"],
+            registry=r,
+        )
+
+    def observe_import(self, spoke: str, step: str, outcome: str, seconds: float) -> None:
+        """Count one import or process and its duration."""
+        self.imports.labels(spoke, step, outcome).inc()
+        self.import_seconds.labels(spoke, step).observe(seconds)
 
     def exposition(self) -> bytes:
         """Return the registry in the Prometheus text format."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from rocksdict import Options, Rdict, WriteBatch
+from rocksdict import AccessType, Options, Rdict, WriteBatch
 
 from uam_events.core.levels import Level
 from uam_events.errors import RecoveryError
@@ -72,9 +72,17 @@ _GUARD = b"guard"
 
 
 class RocksStore:
-    """A RocksDB database (through rocksdict) per spoke, in a folder of its own."""
+    """A RocksDB database (through rocksdict) per spoke, in a folder of its own.
 
-    def __init__(self, path: Path) -> None:
+    `read_only` opens it beside the process that writes it (RocksDB locks the folder against
+    a second writer only): `uam sink release` reads the guard that way.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        if read_only:
+            access = AccessType.read_only()
+            self._db = Rdict(str(path), Options(raw_mode=True), access_type=access)
+            return
         path.mkdir(parents=True, exist_ok=True)
         self._db = Rdict(str(path), Options(raw_mode=True))
 
