@@ -105,8 +105,11 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         name = changes.get_topic_name()
         return {tp.partition for tp in app.consumer.assignment() if tp.topic == name}
 
+    def rebalances() -> tuple[bool, int]:
+        return bool(app.rebalancing), int(app.rebalancing_count)
+
     async def resolve(stream: Any) -> None:
-        await resolver.resolve(stream, publisher, assigned, options.batch)
+        await resolver.resolve(stream, publisher, assigned, rebalances, options.batch)
 
     app.agent(inputs, name="router", concurrency=1)(route)
     app.agent(changes, name="resolver", concurrency=1)(resolve)

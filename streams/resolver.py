@@ -72,17 +72,23 @@ class Resolver:
         stream: Any,
         publisher: Publisher,
         assigned: Callable[[], set[int]],
+        rebalances: Callable[[], tuple[bool, int]],
         batch: int = 2000,
     ) -> None:
         """Agent body: take batches, apply them, flush outputs, save checkpoints, then ack.
 
-        `assigned()` names the partitions this worker holds now: an event fetched before a
-        rebalance took its partition away is left to the new owner.
+        `assigned()` names the partitions this worker holds now; `rebalances()` says whether
+        a rebalance is under way and how many have started. A batch that a rebalance overlaps
+        is neither saved nor acked: Faust closes and reopens the partitions' stores and forgets
+        uncommitted acks, and every event of it comes again from the committed offset.
         """
         self.publisher = publisher
         async for events in stream.noack_take(batch, within=0.02):
             self.stats.batches += 1
             self.stats.received += len(events)
+            under_way, generation = rebalances()
+            if under_way:
+                continue  # fetched before the rebalance: they come again after it
             touched: dict[int, PartitionRun] = {}
             holds = assigned()
             for event in events:
@@ -96,11 +102,15 @@ class Resolver:
             for run in touched.values():
                 self._publish_states(run)
             await publisher.flush()
-            # a rebalance during the flush may have dropped a run: its events come again
-            current = {p: run for p, run in touched.items() if self.held.get(p) is run}
-            for partition, run in current.items():
+            for partition, run in touched.items():
+                if rebalances() != (False, generation):
+                    break
                 await self._save(partition, run)
-            for run in current.values():
+            if rebalances() != (False, generation):
+                self.stats.abandoned += 1
+                log.info("a rebalance overlapped a batch: its events come again")
+                continue
+            for run in touched.values():
                 for event in run.ackable():
                     await stream.ack(event)
 

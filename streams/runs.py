@@ -91,4 +91,6 @@ class ResolverStats:
     duplicates: int = 0
     deltas: int = 0
     dead_letters: int = 0
+    abandoned: int = 0
+    """Batches a rebalance overlapped: neither saved nor acked, delivered again."""
     recoveries: list[tuple[int, float]] = field(default_factory=list)
