@@ -38,17 +38,26 @@ def csv_dicts(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def seed_inputs(replayed: Path) -> tuple[dict[str, list[str]], Items, set[str]]:
-    """Return members per workspace (by email), items per hub list and every role, from replay."""
-    members: dict[str, list[str]] = {}
-    for user in map(json.loads, (replayed / "users.jsonl").read_text().splitlines()):
-        email = user["attributes"].get("email") or user["userName"]
-        for workspace in user["workspaces"]:
-            members.setdefault(workspace, []).append(email)
-    items: Items = {}
-    for row in csv_dicts(replayed / "hierarchy.csv"):
-        items.setdefault(row["list"], []).append((row["item"], row["name"], row["parent"] or None))
-    return members, items, {row["role"] for row in csv_dicts(replayed / "roles.csv")}
+def seed_inputs(*replays: Path) -> tuple[dict[str, list[str]], Items, set[str]]:
+    """Return members per workspace (by email), items per hub list and every role, from replays.
+
+    With several replays (a setup and what follows it) the tenant holds the union, so that
+    neither an item deleted later nor one added later is missing from it.
+    """
+    members: dict[str, set[str]] = {}
+    items: dict[str, dict[str, tuple[str, str, str | None]]] = {}
+    roles: set[str] = set()
+    for replayed in replays:
+        for user in map(json.loads, (replayed / "users.jsonl").read_text().splitlines()):
+            email = user["attributes"].get("email") or user["userName"]
+            for workspace in user["workspaces"]:
+                members.setdefault(workspace, set()).add(email)
+        for row in csv_dicts(replayed / "hierarchy.csv"):
+            item = (row["item"], row["name"], row["parent"] or None)
+            items.setdefault(row["list"], {}).setdefault(row["item"], item)
+        roles |= {row["role"] for row in csv_dicts(replayed / "roles.csv")}
+    listed = {hub: list(by_code.values()) for hub, by_code in items.items()}
+    return {w: sorted(e) for w, e in members.items()}, listed, roles
 
 
 @dataclass
@@ -180,10 +189,11 @@ def estate(
     *,
     task_seconds: float = 0.0,
     environ: dict[str, str] | None = None,
+    also: tuple[Path, ...] = (),
 ) -> Iterator[Estate]:
-    """Serve a tenant seeded from `replayed` on 127.0.0.1; stop it and any sink afterwards."""
+    """Serve a tenant seeded from `replayed` (and `also`) on 127.0.0.1; stop it afterwards."""
     settings = pipeline.settings
-    members, items, roles = seed_inputs(replayed)
+    members, items, roles = seed_inputs(replayed, *also)
     password = secrets.token_urlsafe(16)
     seed = seed_for_settings(settings, members, items, password, roles=roles)
     with ExitStack() as stack:
