@@ -34,7 +34,10 @@ class AttributeIndex:
     ) -> set[str]:
         """Re-index one user's changed names; return the names whose value changed."""
         self.users.add(user_id)
-        changed = {n for n in old.keys() | new.keys() if old.get(n) != new.get(n)}
+        get = old.get
+        changed = {n for n, value in new.items() if get(n) != value}
+        if not new.keys() >= old.keys():
+            changed.update(old.keys() - new.keys())
         for name in changed:
             before, after = old.get(name), new.get(name)
             if before is not None:

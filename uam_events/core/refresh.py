@@ -25,6 +25,8 @@ not an IntFlag: marking runs once per touched pair and enum arithmetic is slow).
 ROLE: Stale = 1
 GRANTS: Stale = 2
 EVERYTHING: Stale = ROLE | GRANTS
+COVER: Stale = GRANTS | 4
+"""The grants, including where the own levels stayed: items moved, so their ancestors changed."""
 
 
 def mark(stale: dict[Pair, Stale], pairs: Iterable[Pair], what: Stale) -> None:
@@ -82,7 +84,7 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
         if old is None:
             old = st.access_of(spoke_id, user_id)
             what = EVERYTHING
-        if what == EVERYTHING:
+        if what & EVERYTHING == EVERYTHING:
             new = resolve_access(
                 spoke,
                 user,
@@ -96,7 +98,7 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
             role, because = resolve_role(spoke, user, st.rules.role_rules(user_id, spoke_id))
             if role == old.role and because == old.role_because:
                 continue
-            new = UserAccess(old.member, role, because, old.grants, old.text, old.own_items)
+            new = UserAccess(old.member, role, because, old.grants, old.text, old.own)
         else:
             if not old.member:
                 continue
@@ -107,12 +109,13 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
                 access_rules=st.rules.access_rules(user_id, spoke_id),
                 explicit=st.explicit.of(user_id),
                 hierarchies=st.hierarchies,
+                moved=what == COVER,
             )
             if new is old:
                 continue
         changes = diff_access(old, new)
-        if old.own_items != new.own_items:
-            st.holders.replace(pair, old.own_items, new.own_items)
+        if old.own.keys() != new.own.keys():
+            st.holders.replace(pair, old.own, new.own)
         seq = st.seqs.get(pair, 0)
         for kind, body in changes:
             seq += 1

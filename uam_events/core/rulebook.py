@@ -171,15 +171,28 @@ class RuleBook:
     ) -> tuple[set[str], set[str]]:
         candidates: set[str] = set()
         templated: set[str] = set()
+        testing_value, templating = self.testing_value, self.templating
         for name in changed:
             before, after = old.get(name), new.get(name)
-            flipped = _keys(before) ^ _keys(after)
-            for key in flipped:
-                candidates.update(self.testing_value.get((name, key), ()))
+            for key in _flipped(before, after):
+                found = testing_value.get((name, key))
+                if found:
+                    candidates.update(found)
             if (before is None) != (after is None):
                 candidates.update(self.testing_presence.get(name, ()))
-            templated.update(self.templating.get(name, ()))
+            found = templating.get(name)
+            if found:
+                templated.update(found)
         return candidates, templated
+
+
+def _flipped(before: AttrValue | None, after: AttrValue | None) -> Iterable[ScalarKey]:
+    """Return the scalar keys held by one of two different values and not by the other."""
+    if (before is None or type(before) is str) and (after is None or type(after) is str):
+        if before is None:
+            return () if after is None else (after,)
+        return (before,) if after is None else (before, after)
+    return _keys(before) ^ _keys(after)
 
 
 def _keys(value: AttrValue | None) -> set[ScalarKey]:

@@ -10,15 +10,16 @@ Scalar: TypeAlias = str | int | float | bool
 AttrValue: TypeAlias = Scalar | tuple[Scalar, ...]
 """A user attribute value: a JSON scalar or a tuple of scalars (never null, never empty)."""
 
-ScalarKey: TypeAlias = tuple[str, Scalar]
-"""A hashable, type-tagged scalar: `(True, 1, "1")` map to three different keys."""
+ScalarKey: TypeAlias = str | tuple[str, Scalar]
+"""A hashable, type-tagged scalar: `(True, 1, "1")` map to three different keys. A string is
+its own key (no tuple to build or hash: strings are most values), other scalars are tagged."""
 
 
 def scalar_key(value: Scalar) -> ScalarKey:
     """Return a key under which equal JSON scalars, and only they, collide."""
     kind = type(value)
     if kind is str:
-        return ("s", value)
+        return value  # type: ignore[return-value]
     if kind is bool:
         return ("b", value)
     if kind is float and value.is_integer():  # type: ignore[union-attr]
