@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeAlias
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
@@ -25,6 +26,26 @@ def scalar_key(value: Scalar) -> ScalarKey:
     if kind is float and value.is_integer():  # type: ignore[union-attr]
         return ("n", int(value))
     return ("n", value)
+
+
+def key_changes(
+    before: AttrValue | None, after: AttrValue | None
+) -> tuple[Iterable[ScalarKey], Iterable[ScalarKey]]:
+    """Return the scalar keys only `before` holds and those only `after` holds.
+
+    The values must differ as Python compares them: two such scalars have different keys.
+    """
+    if type(before) is not tuple and type(after) is not tuple:
+        gone = () if before is None else (scalar_key(before),)  # type: ignore[arg-type]
+        came = () if after is None else (scalar_key(after),)  # type: ignore[arg-type]
+        return gone, came
+    old, new = _keys(before), _keys(after)
+    return old - new, new - old
+
+
+def _keys(value: AttrValue | None) -> set[ScalarKey]:
+    """Return the keys of the scalars a value holds (none for an absent value)."""
+    return set() if value is None else {scalar_key(s) for s in attr_scalars(value)}
 
 
 def is_scalar(value: object) -> bool:
