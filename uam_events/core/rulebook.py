@@ -39,19 +39,15 @@ class RuleBook:
     scopes_of: dict[str, set[str]] = field(default_factory=dict)
     matches: RuleMatches = field(default_factory=RuleMatches)
 
-    def access_rules(self, user_id: str, spoke_id: str) -> Iterator[AccessRule]:
-        """Yield the access rules of a spoke matching a user."""
-        for rule_id in self.matches.rules(user_id, spoke_id):
-            rule = self.rules[rule_id]
-            if isinstance(rule, AccessRule):
-                yield rule
+    def access_rules(self, user_id: str, spoke_id: str) -> list[AccessRule]:
+        """Return the access rules of a spoke matching a user."""
+        found = map(self.rules.__getitem__, self.matches.rules(user_id, spoke_id))
+        return [rule for rule in found if isinstance(rule, AccessRule)]
 
-    def role_rules(self, user_id: str, spoke_id: str) -> Iterator[RoleRule]:
-        """Yield the role rules of a spoke matching a user."""
-        for rule_id in self.matches.rules(user_id, spoke_id):
-            rule = self.rules[rule_id]
-            if isinstance(rule, RoleRule):
-                yield rule
+    def role_rules(self, user_id: str, spoke_id: str) -> list[RoleRule]:
+        """Return the role rules of a spoke matching a user."""
+        found = map(self.rules.__getitem__, self.matches.rules(user_id, spoke_id))
+        return [rule for rule in found if isinstance(rule, RoleRule)]
 
     def scopes(self, actor: str) -> list[QualifiedUser]:
         """Return an actor's qualified-user scopes, by rule id."""
