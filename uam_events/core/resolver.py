@@ -51,7 +51,7 @@ ExplicitKey = tuple[str, str, str]
 """(spoke, hub list, item code)."""
 
 OwnLevels = dict[GrantKey, Grant]
-"""Each item a user owns a level on, with the causes reaching that level (in no order yet)."""
+"""Each item a user owns a level on, with the causes reaching that level, in cause order."""
 
 _NONE = Level.NONE
 _NO_ACCESS: tuple[Cause, ...] = (DefaultCause("no_access_role"),)
@@ -87,7 +87,7 @@ def own_levels(
 def minimal_grants(own: OwnLevels, hierarchies: Hierarchies) -> dict[GrantKey, Grant]:
     """Return the items whose own level beats every ancestor's: the minimal cover."""
     if len(own) < 2:
-        return {key: _in_order(grant) for key, grant in own.items()}
+        return dict(own)
     grants: dict[GrantKey, Grant] = {}
     lists = hierarchies.lists
     get = own.get
@@ -103,7 +103,7 @@ def minimal_grants(own: OwnLevels, hierarchies: Hierarchies) -> dict[GrantKey, G
                 inherited = above.level
             ancestor = items[ancestor].parent
         if level > inherited:
-            grants[key] = _in_order(grant)
+            grants[key] = grant
     if len(grants) < 2:
         return grants
     return dict(sorted(grants.items()))
@@ -185,16 +185,11 @@ def resolve_grants(
 
 
 def _raise_to(own: OwnLevels, key: GrantKey, grant: Grant) -> None:
-    """Record a single-cause grant on an item: a higher level wins, an equal one adds its cause."""
+    """Record a single-cause grant on an item: a higher level wins, an equal one adds its cause
+    (causes kept in cause order, so equal inputs give equal own levels)."""
     current = own.get(key)
     if current is None or grant.level > current.level:
         own[key] = grant
     elif grant.level == current.level:
-        own[key] = Grant(current.level, current.because + grant.because)
-
-
-def _in_order(grant: Grant) -> Grant:
-    """Return the grant with its causes in cause order (single causes as they are)."""
-    if len(grant.because) < 2:
-        return grant
-    return Grant(grant.level, tuple(sorted(grant.because, key=cause_order)))
+        because = tuple(sorted((*current.because, *grant.because), key=cause_order))
+        own[key] = Grant(current.level, because)
