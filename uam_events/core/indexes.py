@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from uam_events.core.rules import Equals, Exists, OneOf, Predicate
-from uam_events.core.values import AttrValue, ScalarKey, key_changes, scalar_key
+from uam_events.core.values import AttrValue, ScalarKey, key_changes, same_json, scalar_key
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -35,7 +35,7 @@ class AttributeIndex:
         """Re-index one user's changed names; return the names whose value changed."""
         self.users.add(user_id)
         get = old.get
-        changed = {n for n, value in new.items() if get(n) != value}
+        changed = {n for n, value in new.items() if not same_json(get(n), value)}
         if not new.keys() >= old.keys():
             changed.update(old.keys() - new.keys())
         by_value = self.by_value

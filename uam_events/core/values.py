@@ -28,12 +28,26 @@ def scalar_key(value: Scalar) -> ScalarKey:
     return ("n", value)
 
 
+def same_json(before: AttrValue | None, after: AttrValue | None) -> bool:
+    """Return whether two attribute values are surely equal as JSON (`1` and `true` are not,
+    though Python finds them equal); `1` and `1.0` count as different, which only costs work."""
+    if before != after:
+        return False
+    if type(before) is not type(after):
+        return False
+    return type(after) is not tuple or all(
+        type(a) is type(b)
+        for a, b in zip(before, after, strict=True)  # type: ignore[arg-type]
+    )
+
+
 def key_changes(
     before: AttrValue | None, after: AttrValue | None
 ) -> tuple[Iterable[ScalarKey], Iterable[ScalarKey]]:
     """Return the scalar keys only `before` holds and those only `after` holds.
 
-    The values must differ as Python compares them: two such scalars have different keys.
+    The values must not be `same_json`: two such scalars are different or of different types,
+    and a key that both hold comes out in both (gone and back), which only costs work.
     """
     if type(before) is not tuple and type(after) is not tuple:
         gone = () if before is None else (scalar_key(before),)  # type: ignore[arg-type]

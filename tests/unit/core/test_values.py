@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 
 from tests.strategies import attribute_values
-from uam_events.core.values import AttrValue, attr_scalars, attr_value, key_changes, scalar_key
+from uam_events.core.values import (
+    AttrValue,
+    attr_scalars,
+    attr_value,
+    key_changes,
+    same_json,
+    scalar_key,
+)
 
 
 def test_scalar_keys_keep_json_types_apart() -> None:
@@ -23,10 +30,18 @@ def _keys(value: AttrValue | None) -> set[object]:
 def test_key_changes_are_the_keys_only_one_value_holds(
     raw_before: object, raw_after: object
 ) -> None:
-    """For values that differ, the keys gone and come are the two set differences of their keys."""
+    """For values that differ as JSON, the keys gone and come are the set differences."""
     before, after = attr_value(raw_before), attr_value(raw_after)
-    if before == after:
+    if same_json(before, after):
         return
     gone, came = key_changes(before, after)
     assert set(gone) == _keys(before) - _keys(after)
     assert set(came) == _keys(after) - _keys(before)
+
+
+def test_values_equal_in_python_but_not_in_json_are_not_the_same() -> None:
+    """`1` and `true`, alone or in a list, differ as JSON though Python finds them equal."""
+    assert not same_json(1, True)
+    assert not same_json((1, "x"), (True, "x"))
+    assert same_json(("x", 1), ("x", 1))
+    assert not same_json(None, "x")
