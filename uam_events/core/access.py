@@ -90,7 +90,9 @@ class UserAccess:
     role_because: tuple[Cause, ...] = ()
     grants: dict[GrantKey, Grant] = field(default_factory=dict)
     text: str | None = None
-    own_items: frozenset[GrantKey] = frozenset()
+    own: dict[GrantKey, Grant] = field(default_factory=dict)
+    """Each item the user owns a level on, with its causes: the input the grants cover. Kept so
+    that a change leaving every own level as it was is known without re-deriving the cover."""
 
     @property
     def holds_nothing(self) -> bool:

@@ -8,8 +8,7 @@ membership, role, grant or access text (value or causes) changes, and nothing ot
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from uam_events.core.access import Cause, UserAccess
 from uam_events.core.levels import Level
@@ -18,9 +17,12 @@ from uam_events.core.values import JsonObject, JsonValue
 DeltaKind = Literal["membership", "role", "grant", "text"]
 
 
-@dataclass(frozen=True, slots=True)
-class Delta:
-    """One change, ready for `uam.access.<spoke>`: common fields plus the kind's body."""
+class Delta(NamedTuple):
+    """One change, ready for `uam.access.<spoke>`: common fields plus the kind's body.
+
+    An immutable named tuple rather than a frozen dataclass: every change builds one, and a
+    tuple is built about twice as fast.
+    """
 
     spoke: str
     user_id: str
@@ -53,17 +55,18 @@ def diff_access(old: UserAccess, new: UserAccess) -> list[tuple[DeltaKind, JsonO
     changes: list[tuple[DeltaKind, JsonObject]] = []
     if old.member != new.member:
         changes.append(("membership", {"member": new.member}))
-    if (old.role, old.role_because) != (new.role, new.role_because):
+    if old.role != new.role or old.role_because != new.role_because:
         body: JsonObject = {
             "from": old.role,
             "to": new.role,
             "because": causes_json(new.role_because),
         }
         changes.append(("role", body))
-    if old.grants != new.grants:
-        for key in sorted(old.grants.keys() | new.grants.keys()):
-            before, after = old.grants.get(key), new.grants.get(key)
-            if before == after:
+    old_grants, new_grants = old.grants, new.grants
+    if old_grants != new_grants:
+        for key in sorted(old_grants.keys() | new_grants.keys()):
+            before, after = old_grants.get(key), new_grants.get(key)
+            if before is after or before == after:
                 continue
             body = {
                 "list": key[0],

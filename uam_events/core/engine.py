@@ -34,7 +34,16 @@ from uam_events.core.events import (
 )
 from uam_events.core.hierarchy import ItemChange
 from uam_events.core.levels import Level
-from uam_events.core.refresh import EVERYTHING, GRANTS, ROLE, Stale, mark, refresh, role_contested
+from uam_events.core.refresh import (
+    COVER,
+    EVERYTHING,
+    GRANTS,
+    ROLE,
+    Stale,
+    mark,
+    refresh,
+    role_contested,
+)
 from uam_events.core.resolver import ExplicitGrant
 from uam_events.core.rulebook import Pair
 from uam_events.core.rules import AccessRule, ItemTemplate, QualifiedUser, RoleRule
@@ -174,7 +183,7 @@ class Engine:
             pairs: set[Pair] = set()
             for code in tree.subtree(event.item):
                 pairs.update(self.state.holders.of_item(event.list, code))
-            return _Effect.of(pairs, GRANTS)
+            return _Effect.of(pairs, COVER)
         return _Effect()
 
     def _item_deleted(self, event: HubItemDeleted) -> _Effect:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from uam_events.core.rules import Equals, Exists, OneOf, Predicate
-from uam_events.core.values import AttrValue, ScalarKey, attr_scalars, scalar_key
+from uam_events.core.values import AttrValue, ScalarKey, key_changes, same_json, scalar_key
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -34,13 +34,22 @@ class AttributeIndex:
     ) -> set[str]:
         """Re-index one user's changed names; return the names whose value changed."""
         self.users.add(user_id)
-        changed = {n for n in old.keys() | new.keys() if old.get(n) != new.get(n)}
+        get = old.get
+        changed = {n for n, value in new.items() if not same_json(get(n), value)}
+        if not new.keys() >= old.keys():
+            changed.update(old.keys() - new.keys())
+        by_value = self.by_value
         for name in changed:
-            before, after = old.get(name), new.get(name)
-            if before is not None:
-                self._drop(user_id, name, before)
-            if after is not None:
-                self._add(user_id, name, after)
+            before, after = get(name), new.get(name)
+            if before is None:
+                _add_member(self.by_name, name, user_id)
+            elif after is None:
+                discard_member(self.by_name, name, user_id)
+            gone, came = key_changes(before, after)
+            for key in gone:
+                discard_member(by_value, (name, key), user_id)
+            for key in came:
+                _add_member(by_value, (name, key), user_id)
         return changed
 
     def with_name(self, name: str) -> Iterable[str]:
@@ -72,36 +81,35 @@ class AttributeIndex:
                 best, best_size = found, size
         return self.users if best is None else best
 
-    def _add(self, user_id: str, name: str, value: AttrValue) -> None:
-        self.by_name.setdefault(name, set()).add(user_id)
-        for scalar in attr_scalars(value):
-            self.by_value.setdefault((name, scalar_key(scalar)), set()).add(user_id)
-
-    def _drop(self, user_id: str, name: str, value: AttrValue) -> None:
-        discard_member(self.by_name, name, user_id)
-        for scalar in attr_scalars(value):
-            discard_member(self.by_value, (name, scalar_key(scalar)), user_id)
-
 
 @dataclass(slots=True)
 class RuleMatches:
     """Which users each rule's predicate matches, and which rules match each user per spoke."""
 
     users_of: dict[str, set[str]] = field(default_factory=dict)
-    rules_of: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    rules_of: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """User id -> spoke id -> ids of the spoke's rules matching the user (small, per user)."""
 
     def record(self, rule_id: str, spoke_id: str, user_id: str, matched: bool) -> bool:
         """Record whether a rule (of a spoke) matches a user; return True when that changed."""
-        users = self.users_of.setdefault(rule_id, set())
-        if matched == (user_id in users):
+        by_spoke = self.rules_of.get(user_id)
+        mine = by_spoke.get(spoke_id) if by_spoke is not None else None
+        if matched == (mine is not None and rule_id in mine):
             return False
         if matched:
-            users.add(user_id)
-            self.rules_of.setdefault((user_id, spoke_id), set()).add(rule_id)
+            _add_member(self.users_of, rule_id, user_id)
+            if by_spoke is None:
+                by_spoke = self.rules_of[user_id] = {}
+            _add_member(by_spoke, spoke_id, rule_id)
         else:
-            users.discard(user_id)
-            discard_member(self.rules_of, (user_id, spoke_id), rule_id)
+            discard_member(self.users_of, rule_id, user_id)
+            self._unlink(user_id, spoke_id, rule_id)
         return True
+
+    def holds(self, rule_id: str, spoke_id: str, user_id: str) -> bool:
+        """Return whether a rule of a spoke matches a user."""
+        by_spoke = self.rules_of.get(user_id)
+        return by_spoke is not None and rule_id in by_spoke.get(spoke_id, _EMPTY)
 
     def users(self, rule_id: str) -> Iterable[str]:
         """Return the users a rule matches."""
@@ -109,14 +117,23 @@ class RuleMatches:
 
     def rules(self, user_id: str, spoke_id: str) -> Iterable[str]:
         """Return the rules of a spoke matching a user."""
-        return self.rules_of.get((user_id, spoke_id), _EMPTY)
+        by_spoke = self.rules_of.get(user_id)
+        return _EMPTY if by_spoke is None else by_spoke.get(spoke_id, _EMPTY)
 
     def forget_rule(self, rule_id: str, spoke_id: str) -> set[str]:
         """Drop a rule of a spoke; return the users it matched."""
         users = self.users_of.pop(rule_id, set())
         for user_id in users:
-            discard_member(self.rules_of, (user_id, spoke_id), rule_id)
+            self._unlink(user_id, spoke_id, rule_id)
         return users
+
+    def _unlink(self, user_id: str, spoke_id: str, rule_id: str) -> None:
+        """Remove a rule from a user's matches in a spoke, dropping emptied entries."""
+        by_spoke = self.rules_of.get(user_id)
+        if by_spoke is not None:
+            discard_member(by_spoke, spoke_id, rule_id)
+            if not by_spoke:
+                del self.rules_of[user_id]
 
 
 HolderKey = tuple[str, str]
@@ -140,7 +157,7 @@ class Holders:
         for key in old_set - new_set:
             discard_member(self.of, key, pair)
         for key in new_set - old_set:
-            self.of.setdefault(key, set()).add(pair)
+            _add_member(self.of, key, pair)
 
     def of_item(self, hub_list: str, item: str) -> Iterable[tuple[str, str]]:
         """Return the pairs holding an own level on one item."""
@@ -154,3 +171,12 @@ def discard_member(index: dict[K, set[V]], key: K, member: V) -> None:
         members.discard(member)
         if not members:
             del index[key]
+
+
+def _add_member(index: dict[K, set[V]], key: K, member: V) -> None:
+    """Add `member` to the set under `key`, creating the set when the key is new."""
+    members = index.get(key)
+    if members is None:
+        index[key] = {member}
+    else:
+        members.add(member)

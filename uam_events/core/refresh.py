@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from uam_events.core.access import DefaultCause, RuleCause, UserAccess
+from uam_events.core.access import NOTHING, DefaultCause, RuleCause, UserAccess
 from uam_events.core.deltas import Delta, diff_access
 from uam_events.core.resolver import resolve_access, resolve_grants, resolve_role
 from uam_events.core.rulebook import Pair
 from uam_events.core.rules import RoleRule, role_order
+from uam_events.core.spokes import Spoke
 from uam_events.core.state import State
+from uam_events.core.users import UserRecord
 
 Stale = int
 """What an input may have changed in a pair's access: a union of the flags below (plain ints,
@@ -25,6 +27,8 @@ not an IntFlag: marking runs once per touched pair and enum arithmetic is slow).
 ROLE: Stale = 1
 GRANTS: Stale = 2
 EVERYTHING: Stale = ROLE | GRANTS
+COVER: Stale = GRANTS | 4
+"""The grants, including where the own levels stayed: items moved, so their ancestors changed."""
 
 
 def mark(stale: dict[Pair, Stale], pairs: Iterable[Pair], what: Stale) -> None:
@@ -70,53 +74,62 @@ def role_contested(state: State, pairs: Iterable[Pair], rule_id: str) -> list[Pa
 def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
     """Resolve the stale part of each pair again; return the deltas, pairs in code-point order."""
     st = state
+    users, spokes, access, seqs = st.users, st.spokes, st.access, st.seqs
     deltas: list[Delta] = []
     for pair in sorted(stale):
         spoke_id, user_id = pair
-        user = st.users.get(user_id)
-        spoke = st.spokes.get(spoke_id)
+        user = users.get(user_id)
+        spoke = spokes.get(spoke_id)
         if user is None or spoke is None:
             continue
-        what = stale[pair]
-        old = st.access.get(pair)
+        old = access.get(pair)
+        new = _resolve(st, spoke, user, old, stale[pair])
+        if new is None:
+            continue
         if old is None:
-            old = st.access_of(spoke_id, user_id)
-            what = EVERYTHING
-        if what == EVERYTHING:
-            new = resolve_access(
-                spoke,
-                user,
-                access_rules=st.rules.access_rules(user_id, spoke_id),
-                role_rules=st.rules.role_rules(user_id, spoke_id),
-                explicit=st.explicit.of(user_id),
-                hierarchies=st.hierarchies,
-                previous=old,
-            )
-        elif what == ROLE:
-            role, because = resolve_role(spoke, user, st.rules.role_rules(user_id, spoke_id))
-            if role == old.role and because == old.role_because:
-                continue
-            new = UserAccess(old.member, role, because, old.grants, old.text, old.own_items)
-        else:
-            if not old.member:
-                continue
-            new = resolve_grants(
-                spoke,
-                user,
-                old,
-                access_rules=st.rules.access_rules(user_id, spoke_id),
-                explicit=st.explicit.of(user_id),
-                hierarchies=st.hierarchies,
-            )
-            if new is old:
-                continue
+            old = NOTHING
         changes = diff_access(old, new)
-        if old.own_items != new.own_items:
-            st.holders.replace(pair, old.own_items, new.own_items)
-        seq = st.seqs.get(pair, 0)
+        if old.own.keys() != new.own.keys():
+            st.holders.replace(pair, old.own, new.own)
+        seq = seqs.get(pair, 0)
+        email = user.email
         for kind, body in changes:
             seq += 1
-            deltas.append(Delta(spoke_id, user_id, user.email, kind, body, at, seq))
-        st.access[pair] = new
-        st.seqs[pair] = seq
+            deltas.append(Delta(spoke_id, user_id, email, kind, body, at, seq))
+        access[pair] = new
+        seqs[pair] = seq
     return deltas
+
+
+def _resolve(
+    st: State, spoke: Spoke, user: UserRecord, old: UserAccess | None, what: Stale
+) -> UserAccess | None:
+    """Return a pair's access with its stale part resolved again (None: nothing changed)."""
+    rules = st.rules
+    if old is None or what & EVERYTHING == EVERYTHING:
+        return resolve_access(
+            spoke,
+            user,
+            access_rules=rules.access_rules(user.id, spoke.id),
+            role_rules=rules.role_rules(user.id, spoke.id),
+            explicit=st.explicit.of(user.id),
+            hierarchies=st.hierarchies,
+            previous=old or NOTHING,
+        )
+    if what == ROLE:
+        role, because = resolve_role(spoke, user, rules.role_rules(user.id, spoke.id))
+        if role == old.role and because == old.role_because:
+            return None
+        return UserAccess(old.member, role, because, old.grants, old.text, old.own)
+    if not old.member:
+        return None
+    new = resolve_grants(
+        spoke,
+        user,
+        old,
+        access_rules=rules.access_rules(user.id, spoke.id),
+        explicit=st.explicit.of(user.id),
+        hierarchies=st.hierarchies,
+        moved=what == COVER,
+    )
+    return None if new is old else new

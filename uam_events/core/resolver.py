@@ -18,7 +18,6 @@ from uam_events.core.access import (
     ExplicitCause,
     Grant,
     GrantKey,
-    RuleCause,
     UserAccess,
     cause_order,
 )
@@ -39,15 +38,24 @@ class ExplicitGrant:
     command_id: str
     cause: ExplicitCause = field(init=False, repr=False, compare=False)
     """The cause this grant names, built once so every resolution shares it."""
+    grant: Grant = field(init=False, repr=False, compare=False)
+    """The grant it alone gives, built once so every resolution shares it."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "cause", ExplicitCause(self.actor, self.command_id))
+        cause = ExplicitCause(self.actor, self.command_id)
+        object.__setattr__(self, "cause", cause)
+        object.__setattr__(self, "grant", Grant(self.level, (cause,)))
 
 
 ExplicitKey = tuple[str, str, str]
 """(spoke, hub list, item code)."""
 
-OwnLevels = dict[GrantKey, tuple[Level, list[Cause]]]
+OwnLevels = dict[GrantKey, Grant]
+"""Each item a user owns a level on, with the causes reaching that level, in cause order."""
+
+_NONE = Level.NONE
+_NO_ACCESS: tuple[Cause, ...] = (DefaultCause("no_access_role"),)
+_DEFAULT: tuple[Cause, ...] = (DefaultCause("default_role"),)
 
 
 def own_levels(
@@ -61,37 +69,41 @@ def own_levels(
     own: OwnLevels = {}
     lists = hierarchies.lists
     attributes = user.attributes
+    spoke_id = spoke.id
     for rule in rules:
         tree = lists.get(rule.list)
-        if tree is None or rule.spoke != spoke.id or not spoke.uses(rule.list):
+        if tree is None or rule.spoke != spoke_id or not spoke.uses(rule.list):
             continue
         known = tree.items
         for item in rule.item.items_for(attributes):
             if item in known:
-                _raise_to(own, (rule.list, item), rule.level, rule.cause)
-    for (spoke_id, hub_list, item), grant in explicit.items():
-        if spoke_id == spoke.id and spoke.uses(hub_list) and hierarchies.contains(hub_list, item):
-            _raise_to(own, (hub_list, item), grant.level, grant.cause)
+                _raise_to(own, (rule.list, item), rule.grant)
+    for (on_spoke, hub_list, item), grant in explicit.items():
+        if on_spoke == spoke_id and spoke.uses(hub_list) and hierarchies.contains(hub_list, item):
+            _raise_to(own, (hub_list, item), grant.grant)
     return own
 
 
 def minimal_grants(own: OwnLevels, hierarchies: Hierarchies) -> dict[GrantKey, Grant]:
     """Return the items whose own level beats every ancestor's: the minimal cover."""
+    if len(own) < 2:
+        return dict(own)
     grants: dict[GrantKey, Grant] = {}
     lists = hierarchies.lists
-    for key, (level, causes) in own.items():
+    get = own.get
+    for key, grant in own.items():
         hub_list, item = key
         items = lists[hub_list].items
-        inherited = Level.NONE
+        level = grant.level
+        inherited = _NONE
         ancestor = items[item].parent
         while ancestor is not None and inherited < level:
-            above = own.get((hub_list, ancestor))
-            if above is not None and above[0] > inherited:
-                inherited = above[0]
+            above = get((hub_list, ancestor))
+            if above is not None and above.level > inherited:
+                inherited = above.level
             ancestor = items[ancestor].parent
         if level > inherited:
-            because = (causes[0],) if len(causes) == 1 else tuple(sorted(causes, key=cause_order))
-            grants[key] = Grant(level, because)
+            grants[key] = grant
     if len(grants) < 2:
         return grants
     return dict(sorted(grants.items()))
@@ -104,12 +116,12 @@ def resolve_role(
     if spoke.workspace_id not in user.workspaces:
         return None, ()
     if not user.active or user.deleted:
-        return spoke.no_access_role, (DefaultCause("no_access_role"),)
+        return spoke.no_access_role, _NO_ACCESS
     candidates = [r for r in rules if r.spoke == spoke.id]
     if not candidates:
-        return spoke.default_role, (DefaultCause("default_role"),)
-    best = min(candidates, key=role_order)
-    return best.role, (RuleCause(best.id),)
+        return spoke.default_role, _DEFAULT
+    best = candidates[0] if len(candidates) == 1 else min(candidates, key=role_order)
+    return best.role, best.because
 
 
 def resolve_access(
@@ -138,7 +150,7 @@ def resolve_access(
         grants = minimal_grants(own, hierarchies)
     unchanged = previous is not None and previous.member and previous.grants == grants
     text = previous.text if unchanged and previous else render_text(spoke, grants)
-    return UserAccess(True, role, role_because, grants, text, frozenset(own))
+    return UserAccess(True, role, role_because, grants, text, own)
 
 
 def resolve_grants(
@@ -149,29 +161,35 @@ def resolve_grants(
     access_rules: Iterable[AccessRule],
     explicit: Mapping[ExplicitKey, ExplicitGrant],
     hierarchies: Hierarchies,
+    moved: bool = False,
 ) -> UserAccess:
     """Return a member's access with grants and text resolved again, the role kept.
 
     `previous` must be the member's full resolution before the grant inputs changed; it is
-    returned as it is when nothing it holds changes.
+    returned as it is when nothing it holds changes. Unless items `moved` (their ancestors
+    changed), the same own levels give the same grants, so those end the work early.
     """
     if not user.is_active_member(spoke.workspace_id):
         return previous
     own = own_levels(spoke, user, access_rules, explicit, hierarchies)
-    own_items = frozenset(own)
+    if not moved and own == previous.own:
+        return previous
     grants = minimal_grants(own, hierarchies)
     if grants == previous.grants:
-        if own_items == previous.own_items:
+        if own == previous.own:
             return previous
         text = previous.text
     else:
         text = render_text(spoke, grants)
-    return UserAccess(True, previous.role, previous.role_because, grants, text, own_items)
+    return UserAccess(True, previous.role, previous.role_because, grants, text, own)
 
 
-def _raise_to(own: OwnLevels, key: GrantKey, level: Level, cause: Cause) -> None:
+def _raise_to(own: OwnLevels, key: GrantKey, grant: Grant) -> None:
+    """Record a single-cause grant on an item: a higher level wins, an equal one adds its cause
+    (causes kept in cause order, so equal inputs give equal own levels)."""
     current = own.get(key)
-    if current is None or level > current[0]:
-        own[key] = (level, [cause])
-    elif level == current[0]:
-        current[1].append(cause)
+    if current is None or grant.level > current.level:
+        own[key] = grant
+    elif grant.level == current.level:
+        because = tuple(sorted((*current.because, *grant.because), key=cause_order))
+        own[key] = Grant(current.level, because)

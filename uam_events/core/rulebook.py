@@ -15,14 +15,15 @@ from typing import Any
 from uam_events.core.indexes import AttributeIndex, RuleMatches, discard_member
 from uam_events.core.rules import AccessRule, Equals, Exists, OneOf, QualifiedUser, RoleRule, Rule
 from uam_events.core.users import UserRecord
-from uam_events.core.values import AttrValue, ScalarKey, attr_scalars, scalar_key
+from uam_events.core.values import AttrValue, ScalarKey, key_changes, scalar_key
 
 Pair = tuple[str, str]
 """(spoke id, user id): the unit of resolution."""
 
 MatchedRule = AccessRule | RoleRule
 
-_NO_USERS: frozenset[str] = frozenset()
+_NO_RULES: frozenset[str] = frozenset()
+_NO_MATCHES: Mapping[str, set[str]] = {}
 
 
 @dataclass(slots=True)
@@ -38,19 +39,15 @@ class RuleBook:
     scopes_of: dict[str, set[str]] = field(default_factory=dict)
     matches: RuleMatches = field(default_factory=RuleMatches)
 
-    def access_rules(self, user_id: str, spoke_id: str) -> Iterator[AccessRule]:
-        """Yield the access rules of a spoke matching a user."""
-        for rule_id in self.matches.rules(user_id, spoke_id):
-            rule = self.rules[rule_id]
-            if isinstance(rule, AccessRule):
-                yield rule
+    def access_rules(self, user_id: str, spoke_id: str) -> list[AccessRule]:
+        """Return the access rules of a spoke matching a user."""
+        found = map(self.rules.__getitem__, self.matches.rules(user_id, spoke_id))
+        return [rule for rule in found if isinstance(rule, AccessRule)]
 
-    def role_rules(self, user_id: str, spoke_id: str) -> Iterator[RoleRule]:
-        """Yield the role rules of a spoke matching a user."""
-        for rule_id in self.matches.rules(user_id, spoke_id):
-            rule = self.rules[rule_id]
-            if isinstance(rule, RoleRule):
-                yield rule
+    def role_rules(self, user_id: str, spoke_id: str) -> list[RoleRule]:
+        """Return the role rules of a spoke matching a user."""
+        found = map(self.rules.__getitem__, self.matches.rules(user_id, spoke_id))
+        return [rule for rule in found if isinstance(rule, RoleRule)]
 
     def scopes(self, actor: str) -> list[QualifiedUser]:
         """Return an actor's qualified-user scopes, by rule id."""
@@ -135,22 +132,24 @@ class RuleBook:
             candidates, templated = self._affected(old, user.attributes, changed)
         role_spokes: set[str] = set()
         grant_spokes: set[str] = set()
-        rules, users_of, user_id = self.rules, self.matches.users_of, user.id
-        attributes = user.attributes
+        rules, user_id, attributes = self.rules, user.id, user.attributes
+        mine = self.matches.rules_of.get(user_id, _NO_MATCHES)
         for rule_id in candidates:
             rule = rules[rule_id]
             if isinstance(rule, QualifiedUser):
                 continue
             matched = rule.when.matches(attributes)
-            if matched != (user_id in users_of.get(rule_id, _NO_USERS)):
+            if matched != (rule_id in mine.get(rule.spoke, _NO_RULES)):
                 self.matches.record(rule_id, rule.spoke, user_id, matched)
+                mine = self.matches.rules_of.get(user_id, _NO_MATCHES)
                 if isinstance(rule, RoleRule):
                     role_spokes.add(rule.spoke)
                 else:
                     grant_spokes.add(rule.spoke)
         for rule_id in templated:
-            if user_id in users_of.get(rule_id, _NO_USERS):
-                grant_spokes.add(rules[rule_id].spoke)  # type: ignore[union-attr]
+            spoke = rules[rule_id].spoke  # type: ignore[union-attr]
+            if rule_id in mine.get(spoke, _NO_RULES):
+                grant_spokes.add(spoke)
         return role_spokes, grant_spokes
 
     def _index_keys(self, rule: MatchedRule) -> Iterator[tuple[dict[Any, set[str]], Any]]:
@@ -171,19 +170,20 @@ class RuleBook:
     ) -> tuple[set[str], set[str]]:
         candidates: set[str] = set()
         templated: set[str] = set()
+        testing_value, templating = self.testing_value, self.templating
         for name in changed:
             before, after = old.get(name), new.get(name)
-            flipped = _keys(before) ^ _keys(after)
-            for key in flipped:
-                candidates.update(self.testing_value.get((name, key), ()))
+            for keys in key_changes(before, after):
+                for key in keys:
+                    found = testing_value.get((name, key))
+                    if found:
+                        candidates.update(found)
             if (before is None) != (after is None):
                 candidates.update(self.testing_presence.get(name, ()))
-            templated.update(self.templating.get(name, ()))
+            found = templating.get(name)
+            if found:
+                templated.update(found)
         return candidates, templated
-
-
-def _keys(value: AttrValue | None) -> set[ScalarKey]:
-    return set() if value is None else {scalar_key(s) for s in attr_scalars(value)}
 
 
 def _same_reach(old: Rule, new: Rule) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from uam_events.core.access import RuleCause
+from uam_events.core.access import Grant, RuleCause
 from uam_events.core.levels import Level
 from uam_events.core.values import AttrValue, Scalar, ScalarKey, attr_scalars, scalar_key
 
@@ -22,12 +22,17 @@ class Equals:
     attribute: str
     value: Scalar
     key: ScalarKey = field(init=False, repr=False, compare=False)
+    _text: str | None = field(init=False, repr=False, compare=False)
+    """The value when it is a string (a string attribute can equal nothing else), else None."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", scalar_key(self.value))
+        object.__setattr__(self, "_text", self.value if type(self.value) is str else None)
 
     def holds(self, value: AttrValue | None) -> bool:
         """Return whether an attribute value satisfies this clause."""
+        if type(value) is str:
+            return value == self._text
         if value is None:
             return False
         if isinstance(value, tuple):
@@ -48,6 +53,8 @@ class OneOf:
 
     def holds(self, value: AttrValue | None) -> bool:
         """Return whether an attribute value satisfies this clause."""
+        if type(value) is str:
+            return value in self.keys  # a string is its own key
         if value is None:
             return False
         if isinstance(value, tuple):
@@ -117,6 +124,11 @@ class ItemTemplate:
     prefix: str
     attribute: str | None = None
     suffix: str = ""
+    _literal: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """The one item a literal template names (empty for a templated one)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_literal", (self.prefix,) if self.attribute is None else ())
 
     @classmethod
     def parse(cls, text: str) -> ItemTemplate:
@@ -138,7 +150,7 @@ class ItemTemplate:
     def items_for(self, attributes: Mapping[str, AttrValue]) -> tuple[str, ...]:
         """Return the item codes this template names for a user (none when it cannot fill)."""
         if self.attribute is None:
-            return (self.prefix,)
+            return self._literal
         value = attributes.get(self.attribute)
         if value is None:
             return ()
@@ -198,9 +210,12 @@ class AccessRule:
     level: Level
     cause: RuleCause = field(init=False, repr=False, compare=False)
     """The cause this rule's grants name, built once so every resolution shares it."""
+    grant: Grant = field(init=False, repr=False, compare=False)
+    """The grant this rule alone gives, built once so every resolution shares it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cause", RuleCause(self.id))
+        object.__setattr__(self, "grant", Grant(self.level, (self.cause,)))
 
     @property
     def attributes(self) -> frozenset[str]:
@@ -218,6 +233,11 @@ class RoleRule:
     when: Predicate
     role: str
     priority: int = 0
+    because: tuple[RuleCause] = field(init=False, repr=False, compare=False)
+    """The causes this rule's role names, built once so every resolution shares them."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "because", (RuleCause(self.id),))
 
     @property
     def attributes(self) -> frozenset[str]:

@@ -36,6 +36,14 @@ ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PROFILE_CORE = ("userName", "displayName", "title", "userType")
 PROFILE_NAME = ("givenName", "familyName")
 PROFILE_ENTERPRISE = ("employeeNumber", "costCenter", "organization", "division", "department")
+_ENTERPRISE_FOLDED = ENTERPRISE_URN.casefold()
+_CORE = tuple((n, n.casefold()) for n in PROFILE_CORE)
+_NAME = tuple((n, n.casefold()) for n in PROFILE_NAME)
+_ENTERPRISE = tuple((n, n.casefold()) for n in PROFILE_ENTERPRISE)
+_PROFILE_ORDER = tuple(
+    sorted([*PROFILE_CORE, *PROFILE_NAME, *PROFILE_ENTERPRISE, "email", "manager"])
+)
+"""The profile's names in the order its attributes are written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +104,19 @@ def apply_patch(resource: JsonObject, operations: tuple[PatchOperation, ...]) ->
 def profile_from_resource(resource: JsonObject) -> UserProfile:
     """Return the profile a stored SCIM User resource yields (a missing `active` is inactive)."""
     top = _folded(resource)
-    attributes: dict[str, JsonValue] = {name: top.get(name.casefold()) for name in PROFILE_CORE}
-    attributes["email"] = _email(top.get("emails"))
     name = _folded(top.get("name"))
-    attributes.update({part: name.get(part.casefold()) for part in PROFILE_NAME})
-    enterprise = _folded(top.get(ENTERPRISE_URN.casefold()))
-    attributes.update({part: enterprise.get(part.casefold()) for part in PROFILE_ENTERPRISE})
+    enterprise = _folded(top.get(_ENTERPRISE_FOLDED))
     manager = enterprise.get("manager")
-    attributes["manager"] = member(manager, "value") if isinstance(manager, dict) else manager
+    raw: dict[str, JsonValue] = {
+        "email": _email(top.get("emails")),
+        "manager": member(manager, "value") if isinstance(manager, dict) else manager,
+    }
+    for source, names in ((top, _CORE), (name, _NAME), (enterprise, _ENTERPRISE)):
+        for attribute, folded in names:
+            raw[attribute] = source.get(folded)
     profile: dict[str, AttrValue] = {}
-    for key in sorted(attributes):
-        value = attr_value(attributes[key])
+    for key in _PROFILE_ORDER:
+        value = attr_value(raw[key])
         if value is not None:
             profile[key] = value
     user_name = top.get("username")
@@ -119,12 +129,15 @@ def profile_from_resource(resource: JsonObject) -> UserProfile:
 
 
 def _folded(obj: JsonValue) -> dict[str, JsonValue]:
-    """Return an object's members keyed by case-folded name (RFC 7643 2.1: names ignore case)."""
+    """Return an object's members keyed by case-folded name (RFC 7643 2.1: names ignore case);
+    of two names that fold alike, the first wins."""
     if not isinstance(obj, dict):
         return {}
-    folded: dict[str, JsonValue] = {}
-    for key, value in obj.items():
-        folded.setdefault(key.casefold(), value)
+    folded = {key.casefold(): value for key, value in obj.items()}
+    if len(folded) < len(obj):
+        folded = {}
+        for key, value in obj.items():
+            folded.setdefault(key.casefold(), value)
     return folded
 
 

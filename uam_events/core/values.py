@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeAlias
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
@@ -10,20 +11,55 @@ Scalar: TypeAlias = str | int | float | bool
 AttrValue: TypeAlias = Scalar | tuple[Scalar, ...]
 """A user attribute value: a JSON scalar or a tuple of scalars (never null, never empty)."""
 
-ScalarKey: TypeAlias = tuple[str, Scalar]
-"""A hashable, type-tagged scalar: `(True, 1, "1")` map to three different keys."""
+ScalarKey: TypeAlias = str | tuple[str, Scalar]
+"""A hashable, type-tagged scalar: `(True, 1, "1")` map to three different keys. A string is
+its own key (no tuple to build or hash: strings are most values), other scalars are tagged."""
 
 
 def scalar_key(value: Scalar) -> ScalarKey:
     """Return a key under which equal JSON scalars, and only they, collide."""
     kind = type(value)
     if kind is str:
-        return ("s", value)
+        return value  # type: ignore[return-value]
     if kind is bool:
         return ("b", value)
     if kind is float and value.is_integer():  # type: ignore[union-attr]
         return ("n", int(value))
     return ("n", value)
+
+
+def same_json(before: AttrValue | None, after: AttrValue | None) -> bool:
+    """Return whether two attribute values are surely equal as JSON (`1` and `true` are not,
+    though Python finds them equal); `1` and `1.0` count as different, which only costs work."""
+    if before != after:
+        return False
+    if type(before) is not type(after):
+        return False
+    return type(after) is not tuple or all(
+        type(a) is type(b)
+        for a, b in zip(before, after, strict=True)  # type: ignore[arg-type]
+    )
+
+
+def key_changes(
+    before: AttrValue | None, after: AttrValue | None
+) -> tuple[Iterable[ScalarKey], Iterable[ScalarKey]]:
+    """Return the scalar keys only `before` holds and those only `after` holds.
+
+    The values must not be `same_json`: two such scalars are different or of different types,
+    and a key that both hold comes out in both (gone and back), which only costs work.
+    """
+    if type(before) is not tuple and type(after) is not tuple:
+        gone = () if before is None else (scalar_key(before),)  # type: ignore[arg-type]
+        came = () if after is None else (scalar_key(after),)  # type: ignore[arg-type]
+        return gone, came
+    old, new = _keys(before), _keys(after)
+    return old - new, new - old
+
+
+def _keys(value: AttrValue | None) -> set[ScalarKey]:
+    """Return the keys of the scalars a value holds (none for an absent value)."""
+    return set() if value is None else {scalar_key(s) for s in attr_scalars(value)}
 
 
 def is_scalar(value: object) -> bool:

@@ -195,3 +195,20 @@ def test_a_level_edit_keeps_the_matches_and_changes_every_matched_grant(
     assert h.grants("u1") == h.grants("u2") == {"P/A": "write"}
     assert h.grants("u3") == {}
     assert h.grant("r-a", "A", Level.WRITE, department="Sales").deltas == []
+
+
+@pytest.mark.parametrize(("before", "after"), [(1, True), (True, 1), ((1, "x"), (True, "x"))])
+def test_a_value_changing_json_type_rematches_rules(
+    harness: Callable[[], Harness], before: object, after: object
+) -> None:
+    """A flag going from 1 to true (equal in Python, not in JSON) re-evaluates rules on it."""
+    h = harness()
+    h.user("u1")
+    raw = list(before) if isinstance(before, tuple) else before
+    h.apply(IdentityAttributesChanged("u1", {"flag": raw}))  # type: ignore[dict-item]
+    wanted = after[0] if isinstance(after, tuple) else after
+    h.grant("r-b", "B", Level.READ, flag=wanted)
+    assert h.grants("u1") == {}
+    raw = list(after) if isinstance(after, tuple) else after
+    h.apply(IdentityAttributesChanged("u1", {"flag": raw}))  # type: ignore[dict-item]
+    assert h.grants("u1") == {"P/B": "read"}
