@@ -107,10 +107,10 @@ class Estate:
         """Run `uam sink --once` to its end and return its exit code."""
         return self.start_sink("--once").wait(SINK_TIMEOUT)
 
-    def release(self, spoke: str) -> subprocess.CompletedProcess[str]:
-        """Run `uam sink release SPOKE` and return what it did."""
+    def release(self, spoke: str, by: str = "uam-events") -> subprocess.CompletedProcess[str]:
+        """Run `uam sink release SPOKE` as operator `by` and return what it did."""
         command = [*UAM, "sink", "release", spoke, "--config", str(self.pipeline.config)]
-        command += ["--datadir", str(self.datadir), "--by", "uam-events"]
+        command += ["--datadir", str(self.datadir), "--by", by]
         return subprocess.run(
             command, env=self.env, capture_output=True, text=True, timeout=60, check=False
         )

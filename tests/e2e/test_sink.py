@@ -90,7 +90,7 @@ def test_a_burst_of_revocations_is_held_then_released(
     assert held["lowered_users"] >= 1
     assert rig.view(rig.settings.spokes[0].model_id)["access"] == before["access"]
 
-    released = rig.release("sales-emea")
+    released = rig.release("sales-emea", by="e2e-test")
     assert released.returncode == 0, released.stderr
     assert held["push_id"] in released.stdout
     rig.sink_once()
