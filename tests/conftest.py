@@ -26,6 +26,19 @@ WORKSPACE = "8a81b09e5f8e7c1b015f9a1e2c3d4e5f"
 MODEL = "75A40874E6B64FA3AE0743278996850F"
 ADMIN = "integration@example.com"
 PRODUCTS = "P3 Product"
+USERS_IMPORT, TEXT_IMPORT = "112000000001", "112000000002"
+USERS_FILE, TEXT_FILE = "113000000001", "113000000002"
+PUSH, REFRESH, EXPORT = "118000000001", "118000000002", "116000000001"
+"""The ids of `tenant_seed`'s model: imports, their files, processes, the Users export."""
+HEADER = [
+    "Email Address",
+    "Model Role",
+    f"{PRODUCTS} Read",
+    f"{PRODUCTS} Write",
+    f"{PRODUCTS} None",
+]
+"""The columns of that model's users import."""
+Seeder = Callable[..., tuple[SimulatorSeed, str]]
 
 
 @pytest.fixture

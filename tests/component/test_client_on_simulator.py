@@ -35,7 +35,20 @@ from tests.component.simulated import (
     load,
     make_client,
 )
-from tests.conftest import ADMIN, MODEL, PRODUCTS, WORKSPACE
+from tests.conftest import (
+    ADMIN,
+    EXPORT,
+    HEADER,
+    MODEL,
+    PRODUCTS,
+    PUSH,
+    TEXT_FILE,
+    TEXT_IMPORT,
+    USERS_FILE,
+    USERS_IMPORT,
+    WORKSPACE,
+    Seeder,
+)
 from uam_events.anaplan.client import AnaplanClient
 from uam_events.anaplan.model import AnaplanModel
 from uam_events.anaplan.simulator import SimulatorOptions, serve_in_thread, simulator_app
@@ -48,17 +61,6 @@ R = TypeVar("R")
 TTL = 1800.0
 TASK_SECONDS = 10.0
 ATTEMPTS = 3
-USERS_IMPORT, TEXT_IMPORT = "112000000001", "112000000002"
-USERS_FILE, TEXT_FILE = "113000000001", "113000000002"
-PUSH, EXPORT = "118000000001", "116000000001"
-HEADER = [
-    "Email Address",
-    "Model Role",
-    f"{PRODUCTS} Read",
-    f"{PRODUCTS} Write",
-    f"{PRODUCTS} None",
-]
-Seeder = Callable[..., tuple[SimulatorSeed, str]]
 
 
 @pytest.fixture(scope="module")

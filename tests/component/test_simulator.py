@@ -19,24 +19,27 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from tests.conftest import ADMIN, MODEL, PRODUCTS, WORKSPACE
+from tests.conftest import (
+    ADMIN,
+    EXPORT,
+    HEADER,
+    MODEL,
+    PRODUCTS,
+    PUSH,
+    REFRESH,
+    TEXT_FILE,
+    TEXT_IMPORT,
+    USERS_FILE,
+    USERS_IMPORT,
+    WORKSPACE,
+    Seeder,
+)
 from uam_events.anaplan.simulator import SimulatorOptions, serve_in_thread, simulator_app
 from uam_events.anaplan.simulator.seed import SimulatorSeed, seed_json
 
 TASK_SECONDS = 1000.0
 TTL = 1_000_000.0
 M = f"/2/0/workspaces/{WORKSPACE}/models/{MODEL}"
-USERS_IMPORT, TEXT_IMPORT = "112000000001", "112000000002"
-USERS_FILE, TEXT_FILE = "113000000001", "113000000002"
-PUSH, REFRESH, EXPORT = "118000000001", "118000000002", "116000000001"
-HEADER = [
-    "Email Address",
-    "Model Role",
-    f"{PRODUCTS} Read",
-    f"{PRODUCTS} Write",
-    f"{PRODUCTS} None",
-]
-Seeder = Callable[..., tuple[SimulatorSeed, str]]
 
 
 @pytest.fixture(scope="module")
