@@ -7,6 +7,7 @@ through a sink killed mid-push and through the accidental-deletion guard.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -17,12 +18,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from confluent_kafka import Producer
 
 from tests.e2e.conftest import RigFactory
 from uam_events.anaplan.simulator.spoke_seed import EXPORT_ID
+from uam_events.broker import client_config
 from uam_events.generate import EnterpriseShape, write_enterprise
 from uam_events.pipeline import UAM
 from uam_events.replay import replay_file
+from uam_events.topics import access_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -35,6 +39,24 @@ def test_the_shared_example_reaches_every_spoke(sink_rig: RigFactory, example: P
     pushes = rig.audit("push")
     assert sorted(p["spoke"] for p in pushes) == sorted(s.id for s in rig.settings.spokes)
     assert all(p["rejected"] == 0 for p in pushes)
+
+
+def test_an_unreadable_delta_is_dead_lettered_and_the_sink_goes_on(
+    sink_rig: RigFactory, example: Path
+) -> None:
+    """A record on a delta topic that is no delta lands on the dead-letter topic, bytes intact."""
+    rig, replayed = sink_rig(example / "config.yaml", example / "events.jsonl")
+    spoke = rig.settings.spokes[0].id
+    topic = access_topic(rig.settings, spoke)
+    producer = Producer(client_config(rig.pipeline.settings))
+    producer.produce(topic, b'{"kind": "grant", "spoke": 42}', b"u-broken")
+    producer.flush(30)
+    rig.sink_once()
+    rig.expect(replayed)
+    (letter,) = [d for d in rig.pipeline.records("dlq") if d["topic"] == topic]
+    assert letter["key"] == "u-broken"
+    assert base64.b64decode(str(letter["value_b64"])) == b'{"kind": "grant", "spoke": 42}'
+    assert "fix:" in str(letter["error"])
 
 
 def test_reconcile_reads_the_state_topic_and_finds_no_drift_after_the_sink(

@@ -39,6 +39,10 @@ class Received:
     where: Position
     offset: int
     delta: WireDelta | None
+    key: bytes | None = None
+    value: bytes | None = None
+    error: str | None = None
+    """Why an unreadable record is no delta (it goes to the dead-letter topic)."""
 
 
 class DeltaConsumer:
@@ -114,22 +118,23 @@ class DeltaConsumer:
         where = (topic, partition)
         self._next[where] = max(self._next.get(where, 0), offset + 1)
         delta: WireDelta | None = None
+        value = message.value()
+        error: str | None = None
         try:
-            value = message.value()
             delta = None if value is None else DELTA.validate_json(value)
         except ValidationError as exc:
-            log.warning(
-                "%s[%d]@%d is no delta (%d errors); skipped",
-                topic,
-                partition,
-                offset,
-                exc.error_count(),
-            )
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "value"
+            error = f"{field}: {first['msg']}; fix: publish deltas as the workers write them"
+        if value is None:
+            error = "value: null; fix: publish a delta, not a tombstone, on the delta topic"
         spoke = self.spokes[topic]
         if delta is not None and delta.spoke != spoke:
-            log.warning("%s[%d]@%d names spoke %r; skipped", topic, partition, offset, delta.spoke)
+            error = f"spoke: {delta.spoke!r} on the topic of {spoke!r}; fix: publish it there"
             delta = None
-        return Received(spoke, where, offset, delta)
+        if error is not None:
+            log.warning("%s[%d]@%d is no delta: %s", topic, partition, offset, error)
+        return Received(spoke, where, offset, delta, message.key(), value, error)
 
     def caught_up(self) -> bool:
         """Tell whether every partition was read to the end it had when assigned."""

@@ -11,6 +11,7 @@ The composition root of the sink (STYLE item 3): settings, stores, client, consu
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import time
@@ -25,6 +26,7 @@ from pydantic import BaseModel
 from uam_events.anaplan.client import AnaplanClient
 from uam_events.anaplan.model import AnaplanModel
 from uam_events.anaplan.tasks import PollPolicy
+from uam_events.deadletter import dead_letter
 from uam_events.errors import (
     AnaplanBusy,
     AnaplanError,
@@ -152,7 +154,7 @@ class SinkRunner:
         """Fold, release, start due runs and reap finished ones, until stopped or done."""
         while not self.stopping.is_set():
             batch = await asyncio.to_thread(self.consumer.poll, self.options.batch, 0.2)
-            self._fold(batch)
+            await self._fold(batch)
             await self._apply_releases()
             await self._reap()
             if self.consumer.caught_up():
@@ -160,9 +162,9 @@ class SinkRunner:
             if self.options.once and all(slot.finished for slot in self.slots.values()):
                 return
 
-    def _fold(self, batch: list[Received]) -> None:
-        """Fold and store each spoke's deltas, then commit their offsets; hold back in-flight
-        spokes' deltas."""
+    async def _fold(self, batch: list[Received]) -> None:
+        """Fold and store each spoke's deltas, dead-letter unreadable records, then commit
+        their offsets; hold back in-flight spokes' deltas."""
         by_spoke: dict[str, list[Received]] = {}
         for record in batch:
             by_spoke.setdefault(record.spoke, []).append(record)
@@ -177,7 +179,27 @@ class SinkRunner:
             self.metrics.deltas.labels(spoke, "folded").inc(len(deltas))
             self.metrics.deltas.labels(spoke, "unreadable").inc(len(records) - len(deltas))
             done += records
+        await self._dead_letter([r for r in done if r.error is not None])
         self.consumer.commit(done)
+
+    async def _dead_letter(self, unreadable: list[Received]) -> None:
+        """Publish unreadable records to the dead-letter topic with their original bytes."""
+        if not unreadable:
+            return
+        at = self.clock().isoformat().replace("+00:00", "Z")
+        for record in unreadable:
+            topic, partition = record.where
+            letter = dead_letter(
+                topic=topic,
+                partition=partition,
+                offset=record.offset,
+                key=None if record.key is None else record.key.decode("utf-8", "replace"),
+                value=record.value,
+                error=record.error or "unreadable",
+                at=at,
+            )
+            self.publisher.send(self.settings.topic("dlq"), record.key, json.dumps(letter).encode())
+        await self.publisher.flush()
 
     async def _apply_releases(self) -> None:
         """Apply the operators' release requests of spokes that are not running."""
@@ -229,7 +251,7 @@ class SinkRunner:
             self.metrics.runs.labels(slot.id, outcome).inc()
             self.consumer.resume(slot.id)
             waiting, slot.waiting = slot.waiting, []
-            self._fold(waiting)
+            await self._fold(waiting)
 
     async def _outcome(self, slot: SpokeSlot, task: asyncio.Task[RunReport]) -> str:
         """Return a finished run's outcome label, after publishing and scheduling it."""
