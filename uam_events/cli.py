@@ -215,6 +215,7 @@ def worker(
 
 @app.command()
 def simulator(
+    *,
     seed: Annotated[
         Path | None, typer.Option(help="A SimulatorSeed JSON file (default: an empty tenant).")
     ] = None,
@@ -222,14 +223,35 @@ def simulator(
     port: Annotated[int, typer.Option(help="The port to serve on.")] = 8600,
     token_ttl: Annotated[float, typer.Option(help="Token lifetime in seconds.")] = 1800.0,
     task_seconds: Annotated[float, typer.Option(help="How long each task runs.")] = 0.05,
+    config: Annotated[
+        Path | None, typer.Option(help="With --replay: the configuration whose spokes to serve.")
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(help="Seed from a `uam replay` output folder (members, items, roles)."),
+    ] = None,
 ) -> None:
-    """Serve the Anaplan simulator: authentication, Integration API 2.0 and /_sim control."""
-    from uam_events.anaplan.simulator import SimulatorOptions, simulator_app
-    from uam_events.anaplan.simulator.seed import read_seed
-    from uam_events.anaplan.simulator.server import run
+    """Serve the Anaplan simulator: authentication, Integration API 2.0 and /_sim control.
 
+    With `--config` and `--replay` the tenant holds the configured spokes, their members, items
+    and roles; the integration user signs in with UAM_ANAPLAN__PASSWORD.
+    """
+    from uam_events.anaplan.simulator import SimulatorOptions, simulator_app
+    from uam_events.anaplan.simulator.seed import SimulatorSeed, read_seed
+    from uam_events.anaplan.simulator.server import run
+    from uam_events.estate import seed_from_replays
+    from uam_events.settings import load_settings
+
+    tenant: SimulatorSeed | None = None
     try:
-        tenant = read_seed(seed) if seed is not None else None
+        if (config is None) != (replay is None):
+            raise ConfigError(["--config and --replay: give both, or neither"])
+        if config is not None and replay is not None:
+            settings = load_settings(config)
+            password = settings.anaplan.auth.require_password()
+            tenant = seed_from_replays(settings, replay, password=password)
+        elif seed is not None:
+            tenant = read_seed(seed)
     except UamError as error:
         _fail(error)
         return

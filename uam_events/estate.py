@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from uam_events.anaplan.simulator import SimulatorOptions, seed_for_settings, serve_in_thread
 from uam_events.anaplan.simulator import simulator_app as make_app
+from uam_events.anaplan.simulator.seed import SimulatorSeed
 from uam_events.pipeline import UAM, Pipeline
 from uam_events.settings import Settings
 
@@ -58,6 +60,14 @@ def seed_inputs(*replays: Path) -> tuple[dict[str, list[str]], Items, set[str]]:
         roles |= {row["role"] for row in csv_dicts(replayed / "roles.csv")}
     listed = {hub: list(by_code.values()) for hub, by_code in items.items()}
     return {w: sorted(e) for w, e in members.items()}, listed, roles
+
+
+def seed_from_replays(
+    settings: Settings, *replays: Path, password: str | SecretStr | None
+) -> SimulatorSeed:
+    """Return a tenant for the configured spokes with the members, items and roles of replays."""
+    members, items, roles = seed_inputs(*replays)
+    return seed_for_settings(settings, members, items, password, roles=roles)
 
 
 @dataclass
@@ -193,9 +203,8 @@ def estate(
 ) -> Iterator[Estate]:
     """Serve a tenant seeded from `replayed` (and `also`) on 127.0.0.1; stop it afterwards."""
     settings = pipeline.settings
-    members, items, roles = seed_inputs(replayed, *also)
     password = secrets.token_urlsafe(16)
-    seed = seed_for_settings(settings, members, items, password, roles=roles)
+    seed = seed_from_replays(settings, replayed, *also, password=password)
     with ExitStack() as stack:
         url = stack.enter_context(
             serve_in_thread(make_app(seed, SimulatorOptions(task_seconds=task_seconds)))
