@@ -92,9 +92,11 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         options={"block_cache_size": BLOCK_CACHE_BYTES, "write_buffer_size": WRITE_BUFFER_BYTES},
     )
     metrics = WorkerMetrics()
+    # one producer each: a flush waits for every record of its producer, and the router's
+    # and the resolver's batches should not wait for each other's
     publisher = Publisher(settings)
-    router = Router(settings, publisher, metrics)
-    resolver = Resolver(settings, CheckpointTable(table), metrics)
+    router = Router(settings, Publisher(settings), metrics)
+    resolver = Resolver(settings, CheckpointTable(table, publisher), metrics)
     inputs = app.topic(*input_topics(settings), **raw)
     consumed = {*input_topics(settings), settings.topic(CHANGES)}
 

@@ -47,6 +47,12 @@ from uam_events.topics import CHANGES, access_topic, input_topics, state_topic
 log = logging.getLogger(__name__)
 
 
+BATCH_SECONDS = 0.1
+"""How long a batch gathers events: each batch costs a flush to the broker (and, in the
+resolver, a checkpoint), so longer batches carry more events per flush; 0.02 s gave batches
+of about 100 events and spent most of the time flushing (docs/decisions/streams.md)."""
+
+
 class Resolver:
     """Apply change records per partition and publish what they produce."""
 
@@ -83,7 +89,9 @@ class Resolver:
         uncommitted acks, and every event of it comes again from the committed offset.
         """
         self.publisher = publisher
-        async for events in stream.noack_take(batch, within=0.02):
+        clock = time.perf_counter()
+        async for events in stream.noack_take(batch, within=BATCH_SECONDS):
+            clock = self.stats.time("waiting", clock)
             self.stats.batches += 1
             self.stats.received += len(events)
             under_way, generation = rebalances()
@@ -101,28 +109,35 @@ class Resolver:
                 await self._hand_over_local_facts(touched)
             for run in touched.values():
                 self._publish_states(run)
+            clock = self.stats.time("applying", clock)
             await publisher.flush()
+            clock = self.stats.time("flushing", clock)
             for partition, run in touched.items():
                 if rebalances() != (False, generation):
                     break
-                await self._save(partition, run)
+                self._save(partition, run)
+            await publisher.flush()
             if rebalances() != (False, generation):
                 self.stats.abandoned += 1
                 log.info("a rebalance overlapped a batch: its events come again")
                 continue
+            self.table.settle()
+            clock = self.stats.time("saving", clock)
             for run in touched.values():
                 for event in run.ackable():
                     await stream.ack(event)
+            clock = self.stats.time("acking", clock)
 
     def report(self) -> None:
         """Log what each held partition waits for (a timer calls it)."""
         stats = self.stats
         log.info(
-            "%d batches, %d events received, %d applied, %d duplicates",
+            "%d batches, %d events received, %d applied, %d duplicates; seconds %s",
             stats.batches,
             stats.received,
             stats.applied,
             stats.duplicates,
+            " ".join(f"{step} {spent:.1f}" for step, spent in stats.seconds.items()),
         )
         for partition, run in sorted(self.held.items()):
             self.metrics.held.labels(str(partition)).set(run.chain.held + len(run.waiting))
@@ -174,7 +189,7 @@ class Resolver:
             )
         return run
 
-    async def _save(self, partition: int, run: PartitionRun) -> None:
+    def _save(self, partition: int, run: PartitionRun) -> None:
         processor = run.processor
         entries = changed_entries(
             processor.engine, processor.changes, run.dirty_origins, run.dirty_runs
@@ -182,7 +197,7 @@ class Resolver:
         if not entries:
             return
         run.version += 1
-        await self.table.save(partition, run.version, entries)
+        self.table.save(partition, run.version, entries)
         processor.changes.clear()
         run.dirty_origins.clear()
         run.dirty_runs.clear()

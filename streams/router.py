@@ -22,6 +22,11 @@ from uam_events.routes import destinations
 from uam_events.settings import Settings
 from uam_events.topics import CHANGES, input_topics
 
+BATCH_SECONDS = 0.1
+"""How long a batch gathers events: each batch costs a flush to the broker (and, in the
+resolver, a checkpoint), so longer batches carry more events per flush; 0.02 s gave batches
+of about 100 events and spent most of the time flushing (docs/decisions/streams.md)."""
+
 
 class Router:
     """Forward input events to the partitions of the change topic they concern."""
@@ -38,7 +43,7 @@ class Router:
 
     async def route(self, stream: Any, batch: int = 2000) -> None:
         """Agent body: forward input events in batches, acking a batch once it is flushed."""
-        async for events in stream.noack_take(batch, within=0.02):
+        async for events in stream.noack_take(batch, within=BATCH_SECONDS):
             for event in events:
                 self.forward(event.message)
             await self.publisher.flush()

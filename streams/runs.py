@@ -7,6 +7,7 @@ past an event still held.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,4 +94,13 @@ class ResolverStats:
     dead_letters: int = 0
     abandoned: int = 0
     """Batches a rebalance overlapped: neither saved nor acked, delivered again."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent per step of a batch: waiting, applying, flushing, saving, acking."""
+
+    def time(self, step: str, since: float) -> float:
+        """Add the time since `since` to a step; return the clock now."""
+        now = time.perf_counter()
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - since
+        return now
+
     recoveries: list[tuple[int, float]] = field(default_factory=list)

@@ -6,7 +6,10 @@ Protocol, per batch of one partition (`save`), so that a crash at any point lose
    number and the number of parts; journal and marker go to the same changelog partition,
    in order, so a marker is never seen without its parts;
 3. the entries themselves, locally and to the changelog;
-4. the caller acks the batch; Faust flushes the producer before it commits offsets.
+4. the caller flushes the publisher (every changelog record acknowledged), `settle` records
+   the changelog offsets Faust's recovery starts from, and the caller acks the batch.
+The changelog goes through the workers' librdkafka publisher, not Faust's producer: awaiting
+Faust's send per entry took more time than applying the batch (bench/pipeline.py, 2026-11-23).
 On recovery (`load`) the entries are read and the journal named by the marker is laid over
 them: the partition is back exactly where that checkpoint left it. A crash before the marker landed
 leaves the previous checkpoint, and the batch is processed again to the same deltas (the same
@@ -20,7 +23,10 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
+from faust.types import TP
+
 from uam_events.checkpoint import Entries
+from uam_events.publisher import Publisher
 
 JOURNAL = b"~journal/"
 MARKER = b"~marker"
@@ -34,23 +40,37 @@ _NULL = 0xFFFFFFFF
 class CheckpointTable:
     """The checkpoint of every partition this worker holds, over one Faust table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, publisher: Publisher) -> None:
         self.table = table
+        self.publisher = publisher
+        self._offsets: dict[int, int] = {}
+        """The last changelog offset delivered per partition, not yet recorded."""
 
     def _db(self, partition: int) -> Any:
         # Faust's RocksDB store keeps one rocksdict database per partition; writing to it
         # directly avoids Faust's "current event" lookup, which is ambiguous in a batch.
         return self.table.data._db_for_partition(partition)
 
-    async def save(self, partition: int, version: int, entries: Entries) -> None:
+    def save(self, partition: int, version: int, entries: Entries) -> None:
         """Write a batch's entries (None deletes) as checkpoint number `version`."""
         parts = list(_frame(entries))
         for index, part in enumerate(parts):
-            await self._put(partition, JOURNAL + str(index).encode(), _LEN.pack(version) + part)
+            self._put(partition, JOURNAL + str(index).encode(), _LEN.pack(version) + part)
         marker = json.dumps({"version": version, "parts": len(parts)}).encode()
-        await self._put(partition, MARKER, marker)
+        self._put(partition, MARKER, marker)
         for key, value in entries.items():
-            await self._put(partition, key, value)
+            self._put(partition, key, value)
+
+    def settle(self) -> None:
+        """Record the changelog offsets delivered (call after the publisher's flush).
+
+        Faust's recovery reads a partition's changelog from the offset recorded in its
+        database, so a restart on the same disk reads only what it does not have.
+        """
+        offsets, self._offsets = self._offsets, {}
+        topic = self.table.changelog_topic.get_topic_name()
+        for partition, offset in offsets.items():
+            self.table.data.set_persisted_offset(TP(topic, partition), offset)
 
     def load(self, partition: int) -> tuple[int, list[tuple[bytes, bytes]]]:
         """Return the last checkpoint number (-1 if none) and every entry, as of then."""
@@ -80,20 +100,22 @@ class CheckpointTable:
                     entries[key] = value
         return version, sorted(entries.items())
 
-    async def _put(self, partition: int, key: bytes, value: bytes | None) -> None:
+    def _put(self, partition: int, key: bytes, value: bytes | None) -> None:
         db = self._db(partition)
         if value is None:
             db.delete(key)
         else:
             db.put(key, value)
-        await self.table.changelog_topic.send(
-            key=key,
-            value=value,
+        self.publisher.send(
+            self.table.changelog_topic.get_topic_name(),
+            key,
+            value,
             partition=partition,
-            key_serializer="raw",
-            value_serializer="raw",
-            callback=self.table._on_changelog_sent,
+            delivered=self._delivered,
         )
+
+    def _delivered(self, partition: int, offset: int) -> None:
+        self._offsets[partition] = max(offset, self._offsets.get(partition, -1))
 
 
 def _frame(entries: Entries) -> Iterator[bytes]:

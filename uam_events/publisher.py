@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -25,6 +26,8 @@ from uam_events.settings import Settings
 log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
+Delivered = Callable[[int, int], None]
+"""Told a delivered record's partition and offset."""
 UNASSIGNED = -1
 """librdkafka's "let the partitioner choose" partition."""
 
@@ -53,8 +56,13 @@ class Publisher:
         partition: int | None = None,
         headers: Headers | None = None,
         timestamp_ms: int | None = None,
+        delivered: Delivered | None = None,
     ) -> None:
-        """Queue one record; when the local queue is full, serve deliveries and try again."""
+        """Queue one record; when the local queue is full, serve deliveries and try again.
+
+        `delivered(partition, offset)` is called once the broker has the record.
+        """
+        report = self._delivered if delivered is None else self._reporting(delivered)
         while True:
             try:
                 self._producer.produce(
@@ -62,7 +70,7 @@ class Publisher:
                     value,
                     key,
                     partition=UNASSIGNED if partition is None else partition,
-                    on_delivery=self._delivered,
+                    on_delivery=report,
                     timestamp=timestamp_ms or 0,
                     headers=list(headers) if headers else None,
                 )
@@ -75,6 +83,14 @@ class Publisher:
     def _delivered(self, error: KafkaError | None, message: Message) -> None:
         if error is not None:
             self._refused.append(f"{message.topic()}: {error.str()}")
+
+    def _reporting(self, delivered: Delivered) -> Callable[[KafkaError | None, Message], None]:
+        def report(error: KafkaError | None, message: Message) -> None:
+            self._delivered(error, message)
+            if error is None:
+                delivered(int(message.partition() or 0), int(message.offset() or 0))
+
+        return report
 
     async def flush(self) -> None:
         """Wait until the broker acknowledged every record sent; raise if it refused any."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from faust.types import TP
 from rocksdict import Options, Rdict
 
 from streams.headers import event_time, read_headers
@@ -17,13 +18,23 @@ from uam_events.chain import Chain
 
 @dataclass
 class Changelog:
-    """Stands in for the changelog topic: keeps what was sent, in order."""
+    """Stands in for the publisher: keeps what was sent to the changelog, in order."""
 
     sent: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)
 
-    async def send(self, *, key: bytes, value: bytes | None, partition: int, **_: Any) -> None:
-        """Record one changelog write."""
+    def send(
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        *,
+        partition: int,
+        delivered: Callable[[int, int], None],
+    ) -> None:
+        """Record one changelog write and report it delivered at the next offset."""
+        assert topic == "workers-checkpoint-changelog"
         self.sent.append((partition, key, value))
+        delivered(partition, len(self.sent) - 1)
 
 
 class Store:
@@ -32,6 +43,7 @@ class Store:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.dbs: dict[int, Rdict] = {}
+        self.persisted: dict[int, int] = {}
 
     def _db_for_partition(self, partition: int) -> Rdict:
         if partition not in self.dbs:
@@ -39,23 +51,38 @@ class Store:
             self.dbs[partition] = Rdict(path, Options(raw_mode=True))
         return self.dbs[partition]
 
+    def set_persisted_offset(self, tp: TP, offset: int) -> None:
+        """Remember the changelog offset recorded for a partition."""
+        self.persisted[tp.partition] = offset
+
+
+class Topic:
+    """Stands in for the table's changelog topic: only its name is read."""
+
+    def get_topic_name(self) -> str:
+        """Return the changelog topic's name."""
+        return "workers-checkpoint-changelog"
+
 
 class Table:
     """Stands in for the Faust table around the store."""
 
     def __init__(self, folder: Path) -> None:
         self.data = Store(folder)
-        self.changelog_topic = Changelog()
+        self.changelog_topic = Topic()
 
-    def _on_changelog_sent(self, _: object) -> None:
-        """Faust's callback; nothing to do here."""
+
+def checkpoints(fake: Table) -> tuple[CheckpointTable, Changelog]:
+    """Return a checkpoint table over a fake Faust table, and its changelog."""
+    changelog = Changelog()
+    return CheckpointTable(fake, cast(Any, changelog)), changelog
 
 
 def test_a_saved_checkpoint_loads_back(tmp_path: Path) -> None:
     """Entries saved (deletes included) load back, with the checkpoint number."""
-    table = CheckpointTable(Table(tmp_path))
-    asyncio.run(table.save(2, 1, {b"u/a": b"1", b"u/b": b"2"}))
-    asyncio.run(table.save(2, 2, {b"u/a": None, b"u/c": b"3"}))
+    table, _ = checkpoints(Table(tmp_path))
+    table.save(2, 1, {b"u/a": b"1", b"u/b": b"2"})
+    table.save(2, 2, {b"u/a": None, b"u/c": b"3"})
     assert table.load(2) == (2, [(b"u/b", b"2"), (b"u/c", b"3")])
     assert table.load(0) == (-1, [])
 
@@ -63,9 +90,9 @@ def test_a_saved_checkpoint_loads_back(tmp_path: Path) -> None:
 def test_the_journal_completes_a_checkpoint_cut_short(tmp_path: Path) -> None:
     """A crash after the marker but before the entries: the journal supplies them."""
     fake = Table(tmp_path)
-    table = CheckpointTable(fake)
-    asyncio.run(table.save(0, 1, {b"u/a": b"old"}))
-    asyncio.run(table.save(0, 2, {b"u/a": b"new", b"u/b": b"b"}))
+    table, _ = checkpoints(fake)
+    table.save(0, 1, {b"u/a": b"old"})
+    table.save(0, 2, {b"u/a": b"new", b"u/b": b"b"})
     db = fake.data._db_for_partition(0)
     db.put(b"u/a", b"old")  # the entry writes of checkpoint 2 never landed
     db.delete(b"u/b")
@@ -74,10 +101,23 @@ def test_the_journal_completes_a_checkpoint_cut_short(tmp_path: Path) -> None:
 
 def test_the_marker_follows_the_journal_on_the_changelog(tmp_path: Path) -> None:
     """On the changelog the journal parts come first, then the marker, then the entries."""
-    fake = Table(tmp_path)
-    asyncio.run(CheckpointTable(fake).save(1, 1, {b"u/a": b"1"}))
-    keys = [key for _, key, _ in fake.changelog_topic.sent]
+    table, changelog = checkpoints(Table(tmp_path))
+    table.save(1, 1, {b"u/a": b"1"})
+    keys = [key for _, key, _ in changelog.sent]
     assert keys == [b"~journal/0", MARKER, b"u/a"]
+
+
+def test_settling_records_the_last_changelog_offset_per_partition(tmp_path: Path) -> None:
+    """After the flush, each partition's last delivered changelog offset is recorded once."""
+    fake = Table(tmp_path)
+    table, _ = checkpoints(fake)
+    table.save(1, 1, {b"u/a": b"1"})
+    table.save(2, 1, {b"u/b": b"2", b"u/c": b"3"})
+    assert fake.data.persisted == {}
+    table.settle()
+    assert fake.data.persisted == {1: 2, 2: 6}
+    table.settle()
+    assert fake.data.persisted == {1: 2, 2: 6}
 
 
 @dataclass
