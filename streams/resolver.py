@@ -11,6 +11,7 @@ without a link are deduplicated by origin offset, per path they travelled.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -95,8 +96,11 @@ class Resolver:
             self.stats.batches += 1
             self.stats.received += len(events)
             under_way, generation = rebalances()
-            if under_way:
-                continue  # fetched before the rebalance: they come again after it
+            while under_way:
+                # Faust resumes fetching a moment before it declares the rebalance over: these
+                # events may come after its seek, and would not come again if dropped here
+                await asyncio.sleep(0.05)
+                under_way, generation = rebalances()
             touched: dict[int, PartitionRun] = {}
             holds = assigned()
             for event in events:

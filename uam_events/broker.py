@@ -77,7 +77,35 @@ def create_topics(settings: Settings, timeout: float = 30.0) -> list[TopicChange
             changes.append(TopicChange(spec.name, "grown", f"{have} -> {spec.partitions}"))
         else:
             changes.append(TopicChange(spec.name, "unchanged", f"{have} partitions"))
+    _wait_ready(settings, all_topics(settings), timeout)
     return changes
+
+
+def _wait_ready(settings: Settings, specs: list[TopicSpec], timeout: float) -> None:
+    """Return once every partition answers a ListOffsets request on its leader.
+
+    A broker answers CreateTopics before each partition's log exists; records produced in that
+    window were seen to go missing without a delivery error (an idempotent producer writing to
+    a partition created a moment later), so topics are handed over only once usable.
+    """
+    consumer = Consumer({**client_config(settings), "group.id": "uam-topics-ready"})
+    deadline = time.monotonic() + timeout
+    try:
+        for spec in specs:
+            for partition in range(spec.partitions):
+                while True:
+                    try:
+                        consumer.get_watermark_offsets(TopicPartition(spec.name, partition), 2.0)
+                        break
+                    except KafkaException as error:
+                        if time.monotonic() > deadline:
+                            raise BrokerError(
+                                f"topic {spec.name}[{partition}] is not ready after "
+                                f"{timeout:.0f} s ({_why(error)}); check the broker's log"
+                            ) from None
+                        time.sleep(0.1)
+    finally:
+        consumer.close()
 
 
 def _shape(spec: TopicSpec) -> str:
