@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from tests.conftest import ADMIN, MODEL, PRODUCTS
+from tests.conftest import ADMIN, MODEL, PRODUCTS, Seeder
+from tests.conftest import HEADER as USERS_HEADER
 from tests.strategies import sa_import_rows
 from uam_events.anaplan.simulator.outcome import Outcome, read_table
-from uam_events.anaplan.simulator.seed import SimulatorSeed
 from uam_events.anaplan.simulator.users_import import apply_users_import
 from uam_events.anaplan.simulator.world import Model, World
 from uam_events.core.levels import Level
 
-HEADER = [
-    "Email Address",
-    "Model Role",
-    f"{PRODUCTS} Read",
-    f"{PRODUCTS} Write",
-    f"{PRODUCTS} None",
-    "Plain Read",
-]
-Seeder = Callable[..., tuple[SimulatorSeed, str]]
+HEADER = [*USERS_HEADER, "Plain Read"]
 
 
 def _csv(rows: list[list[str]]) -> bytes:
