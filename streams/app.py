@@ -96,7 +96,7 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
     # and the resolver's batches should not wait for each other's
     publisher = Publisher(settings)
     router = Router(settings, Publisher(settings), metrics)
-    resolver = Resolver(settings, CheckpointTable(table, publisher), metrics)
+    resolver = Resolver(settings, CheckpointTable(table, publisher), metrics, publisher)
     inputs = app.topic(*input_topics(settings), **raw)
     consumed = {*input_topics(settings), settings.topic(CHANGES)}
 
@@ -111,7 +111,7 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         return bool(app.rebalancing), int(app.rebalancing_count)
 
     async def resolve(stream: Any) -> None:
-        await resolver.resolve(stream, publisher, assigned, rebalances, options.batch)
+        await resolver.resolve(stream, assigned, rebalances, options.batch)
 
     app.agent(inputs, name="router", concurrency=1)(route)
     app.agent(changes, name="resolver", concurrency=1)(resolve)

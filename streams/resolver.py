@@ -12,7 +12,6 @@ without a link are deduplicated by origin offset, per path they travelled.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
@@ -20,19 +19,17 @@ from collections.abc import Callable
 from typing import Any
 
 from streams import headers as h
+from streams.outputs import Outputs
 from streams.runs import PartitionRun, ResolverStats, Step, Waiting
 from streams.tables import CheckpointTable
 from uam_events.chain import Chain, Link, Verdict
 from uam_events.checkpoint import changed_entries, recover
 from uam_events.core.commands import CommandFacts
-from uam_events.core.deltas import state_json
-from uam_events.core.values import JsonObject
 from uam_events.errors import InputError
 from uam_events.inputs import Record
 from uam_events.metrics import WorkerMetrics
 from uam_events.partition import (
     Origin,
-    Output,
     Processor,
     complete,
     facts_from_json,
@@ -41,9 +38,9 @@ from uam_events.partition import (
     partition_for,
 )
 from uam_events.publisher import Publisher
-from uam_events.routes import GLOBAL_TOPICS, command_of
+from uam_events.routes import command_of
 from uam_events.settings import Settings
-from uam_events.topics import CHANGES, access_topic, input_topics, state_topic
+from uam_events.topics import CHANGES, input_topics
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +59,7 @@ class Resolver:
         settings: Settings,
         table: CheckpointTable,
         metrics: WorkerMetrics,
+        publisher: Publisher,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
@@ -71,13 +69,13 @@ class Resolver:
         self.short = input_topics(settings)
         self.held: dict[int, PartitionRun] = {}
         self.stats = ResolverStats()
-        self.publisher: Publisher | None = None
+        self.publisher = publisher
+        self.outputs = Outputs(settings, publisher, metrics, self.stats)
         self._local_facts: deque[tuple[int, Step, CommandFacts]] = deque()
 
     async def resolve(
         self,
         stream: Any,
-        publisher: Publisher,
         assigned: Callable[[], set[int]],
         rebalances: Callable[[], tuple[bool, int]],
         batch: int = 2000,
@@ -89,7 +87,7 @@ class Resolver:
         is neither saved nor acked: Faust closes and reopens the partitions' stores and forgets
         uncommitted acks, and every event of it comes again from the committed offset.
         """
-        self.publisher = publisher
+        publisher = self.publisher
         clock = time.perf_counter()
         async for events in stream.noack_take(batch, within=BATCH_SECONDS):
             clock = self.stats.time("waiting", clock)
@@ -112,7 +110,7 @@ class Resolver:
                 await self._receive(run, event)
                 await self._hand_over_local_facts(touched)
             for run in touched.values():
-                self._publish_states(run)
+                self.outputs.publish_states(run)
             clock = self.stats.time("applying", clock)
             await publisher.flush()
             clock = self.stats.time("flushing", clock)
@@ -259,7 +257,7 @@ class Resolver:
         target = partition_for(command.user, self.partitions)
         if target != processor.partition:
             facts = processor.facts_here(command)
-            self._out.send(
+            self.publisher.send(
                 self.changes,
                 msg.key,
                 facts_to_json(facts),
@@ -374,65 +372,6 @@ class Resolver:
         self.stats.applied += 1
         outcome = "dead_letter" if out.dead_letters else "applied"
         self.metrics.consumed.labels("changes", outcome).inc()
-        self._publish(run, out, msg, headers)
+        self.outputs.publish(run, out, msg, headers)
         if msg.timestamp:
             self.metrics.latency.observe(max(time.time() - msg.timestamp, 0.0))
-
-    def _publish(self, run: PartitionRun, out: Output, msg: Any, headers: h.Headers) -> None:
-        pairs: set[tuple[str, str]] = set()
-        for delta in out.deltas:
-            self._send(access_topic(self.settings, delta.spoke), delta.user_id, delta.to_json())
-            pairs.add((delta.spoke, delta.user_id))
-            self.stats.deltas += 1
-        at = headers[h.AT].decode()
-        for pair in pairs:
-            run.states[pair] = at
-        for decision in out.audit:
-            self._send(self.settings.topic("audit"), decision["command_id"], decision)
-            self.metrics.audit.labels(str(decision["decision"])).inc()
-        speaks_for_all = run.processor.partition == 0
-        for letter in out.dead_letters:
-            topic = self.short.get(str(letter.get("topic")))
-            if topic in GLOBAL_TOPICS and not speaks_for_all:
-                continue  # every partition refuses a global change alike: partition 0 says so
-            self._send(self.settings.topic("dlq"), letter.get("key"), letter)
-            self.stats.dead_letters += 1
-            self.metrics.dead_letter(str(topic), str(letter.get("error")))
-        if out.forward is not None:
-            onward = dict(headers)
-            onward[h.FACTS] = facts_to_json(out.forward.facts)
-            path = headers.get(h.PATH, b"").decode()
-            onward[h.PATH] = (f"{path}>" if path else "").encode() + str(msg.partition).encode()
-            self._out.send(
-                self.changes,
-                msg.key,
-                msg.value,
-                partition=out.forward.partition,
-                headers=list(onward.items()),
-            )
-
-    def _publish_states(self, run: PartitionRun) -> None:
-        """Send each changed pair's whole access to its state topic, once per batch."""
-        state = run.processor.engine.state
-        for (spoke_id, user_id), at in sorted(run.states.items()):
-            user = state.users.get(user_id)
-            body = state_json(
-                spoke_id,
-                user_id,
-                None if user is None else user.email,
-                state.access_of(spoke_id, user_id),
-                seq=state.seqs.get((spoke_id, user_id), 0),
-                at=at,
-            )
-            self._send(state_topic(self.settings, spoke_id), user_id, body)
-        run.states.clear()
-
-    def _send(self, topic: str, key: object, body: JsonObject | None) -> None:
-        value = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
-        raw_key = None if key is None else str(key).encode("utf-8")
-        self._out.send(topic, raw_key, value)
-
-    @property
-    def _out(self) -> Publisher:
-        assert self.publisher is not None, "resolve() sets the publisher"
-        return self.publisher
