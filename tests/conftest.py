@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from uam_events.anaplan.simulator.seed import SimulatorSeed
 
@@ -136,3 +141,31 @@ def tenant_seed(password: Callable[[], str]) -> Callable[..., tuple[SimulatorSee
         return seed, secret
 
     return build
+
+
+def make_certificate(
+    key: rsa.RSAPrivateKey | None = None, passphrase: bytes | None = None, name: str = ADMIN
+) -> tuple[bytes, bytes, rsa.RSAPrivateKey]:
+    """Return a self-signed certificate (PEM) valid today, its private key (PEM) and the key."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem, key

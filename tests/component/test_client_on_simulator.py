@@ -14,16 +14,11 @@ import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from tests.component.simulated import (
     Recorder,
@@ -48,6 +43,7 @@ from tests.conftest import (
     USERS_IMPORT,
     WORKSPACE,
     Seeder,
+    make_certificate,
 )
 from uam_events.anaplan.client import AnaplanClient
 from uam_events.anaplan.model import AnaplanModel
@@ -145,25 +141,7 @@ def test_basic_sign_in_reads_the_catalog(session: Callable[..., Any]) -> None:
 
 def _certificate(tmp_path: Path) -> tuple[Path, Path, str]:
     """Write a fresh RSA key and a self-signed certificate; return their paths and the PEM."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ADMIN)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    pem, key_pem, _ = make_certificate()
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(pem)
     key_path.write_bytes(key_pem)

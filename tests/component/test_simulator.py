@@ -8,16 +8,13 @@ import gzip
 import io
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 
 from tests.conftest import (
     ADMIN,
@@ -33,6 +30,7 @@ from tests.conftest import (
     USERS_IMPORT,
     WORKSPACE,
     Seeder,
+    make_certificate,
 )
 from uam_events.anaplan.simulator import SimulatorOptions, serve_in_thread, simulator_app
 from uam_events.anaplan.simulator.seed import SimulatorSeed, seed_json
@@ -178,20 +176,8 @@ def test_bad_sign_ins_answer_400_or_401(
 
 def _certificate() -> tuple[rsa.RSAPrivateKey, str]:
     """Return a fresh RSA key and a self-signed certificate (PEM) for it."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ADMIN)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert.public_bytes(serialization.Encoding.PEM).decode()
+    pem, _, key = make_certificate()
+    return key, pem.decode()
 
 
 def test_certificate_sign_in_verifies_the_signature(base_url: str, tenant_seed: Seeder) -> None:

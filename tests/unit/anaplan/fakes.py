@@ -10,20 +10,16 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
+from tests.conftest import ADMIN
 from uam_events.anaplan.retry import Timing
 
 AUTH = "http://127.0.0.1:8600"
 API = "http://127.0.0.1:8600/2/0"
-USER = "integration@example.com"
+USER = ADMIN
 WS = "8a81b09d5e8c6f27015ece3402487d33"
 MODEL = "F2A5B0A6C0A84B0CB4C2A3E0D3B1B8A9"
 MODEL_PATH = f"/2/0/workspaces/{WS}/models/{MODEL}"
@@ -109,31 +105,3 @@ class FakeClock:
 def body(request: httpx.Request) -> Any:
     """Return a request's JSON body."""
     return json.loads(request.content)
-
-
-def make_certificate(
-    key: rsa.RSAPrivateKey | None = None, passphrase: bytes | None = None
-) -> tuple[bytes, bytes, rsa.RSAPrivateKey]:
-    """Return a self-signed certificate (PEM), its private key (PEM) and the key object."""
-    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, USER)])
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase)
-        if passphrase
-        else serialization.NoEncryption()
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM), key_pem, key

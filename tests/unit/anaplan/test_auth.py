@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
 
+from tests.conftest import make_certificate
 from tests.unit.anaplan.fakes import (
     AUTH,
     T0,
@@ -21,7 +22,6 @@ from tests.unit.anaplan.fakes import (
     FakeClock,
     Script,
     body,
-    make_certificate,
     reply,
     token_answer,
 )

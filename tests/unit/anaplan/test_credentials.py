@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pydantic import SecretStr
 
-from tests.unit.anaplan.fakes import make_certificate
+from tests.conftest import make_certificate
 from uam_events.anaplan.auth import BasicSignIn, CertificateSignIn, OAuthSignIn
 from uam_events.anaplan.credentials import load_certificate, sign_in_for
 from uam_events.errors import ConfigError
