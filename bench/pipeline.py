@@ -3,7 +3,8 @@
 A seeded enterprise is replayed in-process (the baseline), then produced to Kafka and run
 through one worker. Figures:
 - events/s end to end (produce to every change applied and its deltas sent), and its ratio to
-  `uam replay` on the same input;
+  `uam replay` on the same input and to Faust alone (a no-op agent reading as many records,
+  `bench/faust_ceiling.py`): the most one worker can do here whatever the work;
 - latency p50/p99 from produce to outputs sent, at a fixed offered load of live traffic
   (identity changes at --rate per second), read from the worker's latency histogram;
 - recovery: the worker killed with SIGKILL and restarted, time until it has caught up again,
@@ -27,6 +28,7 @@ import urllib.request
 from pathlib import Path
 
 from confluent_kafka import Producer
+from faust_ceiling import measure as faust_alone
 
 from uam_events.broker import client_config
 from uam_events.generate import EnterpriseShape, write_enterprise
@@ -74,6 +76,9 @@ def run(args: argparse.Namespace, folder: Path, bootstrap: str) -> None:
     replay_s = time.perf_counter() - started
     print(f"enterprise: {args.users:,} users, {lines:,} lines; uam replay in {replay_s:.1f} s")
 
+    ceiling = faust_alone(bootstrap, lines)
+    print(f"  Faust alone (no-op agent)     {ceiling:8,.0f} events/s ({lines:,} records)")
+
     pipeline = Pipeline(config, bootstrap, folder / "workers", partitions=args.partitions)
     pipeline.create_topics()
     pipeline.start("w1", web_port=WEB_PORT)
@@ -87,7 +92,7 @@ def run(args: argparse.Namespace, folder: Path, bootstrap: str) -> None:
         print(
             f"  end to end, 1 worker          {rate:8,.0f} events/s "
             f"({pipeline_s:.1f} s; uam replay {lines / replay_s:,.0f}/s, "
-            f"ratio {rate / (lines / replay_s):.2f})   "
+            f"ratio {rate / (lines / replay_s):.2f}; Faust alone ratio {rate / ceiling:.2f})   "
             f"target >= {TARGETS['events_per_s']:,}/s  {verdict(rate >= TARGETS['events_per_s'])}"
         )
         before = histogram()

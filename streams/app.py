@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import faust
 
+from streams.intake import Intake
 from streams.resolver import Resolver
 from streams.router import Router
 from streams.tables import CheckpointTable
@@ -101,7 +102,7 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
     consumed = {*input_topics(settings), settings.topic(CHANGES)}
 
     async def route(stream: Any) -> None:
-        await router.route(stream)
+        await router.route(Intake(app, stream))
 
     def assigned() -> set[int]:
         name = changes.get_topic_name()
@@ -111,7 +112,7 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
         return bool(app.rebalancing), int(app.rebalancing_count)
 
     async def resolve(stream: Any) -> None:
-        await resolver.resolve(stream, assigned, rebalances, options.batch)
+        await resolver.resolve(Intake(app, stream), assigned, rebalances, options.batch)
 
     app.agent(inputs, name="router", concurrency=1)(route)
     app.agent(changes, name="resolver", concurrency=1)(resolve)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from streams import headers as h
+from streams.intake import Intake
 from streams.outputs import Outputs
 from streams.runs import PartitionRun, ResolverStats, Step, Waiting
 from streams.tables import CheckpointTable
@@ -75,7 +76,7 @@ class Resolver:
 
     async def resolve(
         self,
-        stream: Any,
+        intake: Intake,
         assigned: Callable[[], set[int]],
         rebalances: Callable[[], tuple[bool, int]],
         batch: int = 2000,
@@ -89,7 +90,7 @@ class Resolver:
         """
         publisher = self.publisher
         clock = time.perf_counter()
-        async for events in stream.noack_take(batch, within=BATCH_SECONDS):
+        async for events in intake.batches(batch, within=BATCH_SECONDS):
             clock = self.stats.time("waiting", clock)
             self.stats.batches += 1
             self.stats.received += len(events)
@@ -127,7 +128,7 @@ class Resolver:
             clock = self.stats.time("saving", clock)
             for run in touched.values():
                 for event in run.ackable():
-                    await stream.ack(event)
+                    intake.ack(event)
             clock = self.stats.time("acking", clock)
 
     def report(self) -> None:

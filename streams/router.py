@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from streams import headers as h
+from streams.intake import Intake
 from uam_events.chain import Link
 from uam_events.errors import InputError
 from uam_events.inputs import Record
@@ -41,14 +42,14 @@ class Router:
         self.key = settings.verification_key()
         self.forwarded = 0
 
-    async def route(self, stream: Any, batch: int = 2000) -> None:
+    async def route(self, intake: Intake, batch: int = 2000) -> None:
         """Agent body: forward input events in batches, acking a batch once it is flushed."""
-        async for events in stream.noack_take(batch, within=BATCH_SECONDS):
+        async for events in intake.batches(batch, within=BATCH_SECONDS):
             for event in events:
                 self.forward(event.message)
             await self.publisher.flush()
             for event in events:
-                await stream.ack(event)
+                intake.ack(event)
 
     def forward(self, msg: Any) -> None:
         """Send one input record to each partition it concerns, with its origin and time."""

@@ -1,0 +1,160 @@
+"""The intake: batches read straight from a channel's queue, stale events skipped, acks."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from mode.utils.queues import FlowControlEvent, ThrowableQueue
+
+from streams.intake import Intake
+
+
+@dataclass
+class Message:
+    """Stands in for a Faust consumer message: its generation and whether it is tracked."""
+
+    offset: int
+    generation_id: int = 1
+    tracked: bool = False
+
+
+@dataclass
+class Event:
+    """Stands in for a Faust event: its message and whether it was acked."""
+
+    message: Message
+    acked: bool = False
+
+    def ack(self) -> bool:
+        """Record the ack."""
+        self.acked = True
+        return True
+
+
+@dataclass
+class Consumer:
+    """Records the messages tracked as pending ack."""
+
+    tracked: list[int] = field(default_factory=list)
+
+    def track_message(self, message: Message) -> None:
+        """Record a tracked message's offset."""
+        self.tracked.append(message.offset)
+
+
+@dataclass
+class App:
+    """The parts of a Faust app the intake reads."""
+
+    flow_control: FlowControlEvent
+    consumer: Consumer = field(default_factory=Consumer)
+    consumer_generation_id: int = 1
+
+
+class Channel:
+    """A registered channel: iterating it returns itself; its queue is Faust's kind."""
+
+    def __init__(self, flow: FlowControlEvent) -> None:
+        self.queue: ThrowableQueue[Any] = ThrowableQueue(maxsize=100, flow_control=flow)
+
+    def __aiter__(self) -> Channel:
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self.queue.get()
+
+
+@dataclass
+class Stream:
+    """An agent's stream: only its channel is read."""
+
+    channel: Channel
+
+
+def make_intake() -> tuple[Intake, App, Channel]:
+    """Return an intake over a fresh channel, its app and the channel."""
+    flow = FlowControlEvent()
+    flow.resume()
+    app = App(flow)
+    channel = Channel(flow)
+    return Intake(app, Stream(channel)), app, channel
+
+
+async def take(intake: Intake, size: int, within: float, batches: int) -> list[list[int]]:
+    """Return the offsets of the first `batches` batches."""
+    taken: list[list[int]] = []
+    async for events in intake.batches(size, within):
+        taken.append([event.message.offset for event in events])
+        if len(taken) == batches:
+            break
+    return taken
+
+
+def test_a_batch_takes_what_is_queued_up_to_its_size() -> None:
+    """Queued events come in batches of at most the size, in queue order."""
+    intake, _, channel = make_intake()
+    for offset in range(5):
+        channel.queue.put_nowait(Event(Message(offset)))
+    assert asyncio.run(take(intake, 2, 0.01, 3)) == [[0, 1], [2, 3], [4]]
+
+
+def test_a_batch_waits_for_events_until_its_time_is_up() -> None:
+    """An event put while the batch gathers joins it."""
+    intake, _, channel = make_intake()
+
+    async def scenario() -> list[list[int]]:
+        channel.queue.put_nowait(Event(Message(0)))
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.01, channel.queue.put_nowait, Event(Message(1)))
+        return await take(intake, 10, 0.2, 1)
+
+    assert asyncio.run(scenario()) == [[0, 1]]
+
+
+def test_events_of_an_earlier_generation_are_skipped_and_not_tracked() -> None:
+    """Events fetched before the current rebalance are dropped; they come again after it."""
+    intake, app, channel = make_intake()
+    app.consumer_generation_id = 2
+    channel.queue.put_nowait(Event(Message(0, generation_id=1)))
+    channel.queue.put_nowait(Event(Message(1, generation_id=2)))
+    assert asyncio.run(take(intake, 10, 0.01, 1)) == [[1]]
+    assert app.consumer.tracked == [1]
+    assert intake.skipped == 1
+
+
+def test_events_are_skipped_while_flow_is_suspended() -> None:
+    """During a rebalance (flow suspended) no event is handed out."""
+    intake, app, channel = make_intake()
+
+    async def scenario() -> list[list[int]]:
+        app.flow_control.suspend()
+        channel.queue.put_nowait(Event(Message(0)))
+        first = asyncio.ensure_future(take(intake, 10, 0.01, 1))
+        await asyncio.sleep(0.05)
+        app.flow_control.resume()
+        channel.queue.put_nowait(Event(Message(1)))
+        return await first
+
+    assert asyncio.run(scenario()) == [[1]]
+
+
+def test_stopping_the_agent_ends_the_batches() -> None:
+    """Faust's StopAsyncIteration ends the iteration at once (queued events are not acked)."""
+    intake, _, channel = make_intake()
+
+    async def scenario() -> list[list[int]]:
+        channel.queue.put_nowait(Event(Message(0)))
+        await channel.queue.throw(StopAsyncIteration())
+        return await take(intake, 10, 0.01, 5)
+
+    assert asyncio.run(scenario()) == []
+
+
+def test_ack_acks_the_event() -> None:
+    """Acking goes through the event, as Stream.ack does."""
+    intake, _, _ = make_intake()
+    event = Event(Message(0))
+    intake.ack(event)
+    assert event.acked
