@@ -15,10 +15,12 @@ from typing import Any, cast
 
 import faust
 
+from streams.assignment import ChangePartitions, rewind
 from streams.intake import Intake
 from streams.resolver import Resolver
 from streams.router import Router
 from streams.tables import CheckpointTable
+from streams.upkeep import add_upkeep
 from streams.views import add_views
 from uam_events.metrics import WorkerMetrics
 from uam_events.publisher import Publisher
@@ -100,40 +102,29 @@ def create_app(settings: Settings, options: WorkerOptions) -> Workers:
     resolver = Resolver(settings, CheckpointTable(table, publisher), metrics, publisher)
     inputs = app.topic(*input_topics(settings), **raw)
     consumed = {*input_topics(settings), settings.topic(CHANGES)}
+    partitions = ChangePartitions(app, changes.get_topic_name())
+    intakes: list[Intake] = []
 
     async def route(stream: Any) -> None:
-        await router.route(Intake(app, stream))
-
-    def assigned() -> set[int]:
-        name = changes.get_topic_name()
-        return {tp.partition for tp in app.consumer.assignment() if tp.topic == name}
-
-    def rebalances() -> tuple[bool, int]:
-        return bool(app.rebalancing), int(app.rebalancing_count)
+        intake = Intake(app, stream)
+        intakes.append(intake)
+        await router.route(intake)
 
     async def resolve(stream: Any) -> None:
-        await resolver.resolve(Intake(app, stream), assigned, rebalances, options.batch)
+        intake = Intake(app, stream)
+        intakes.append(intake)
+        await resolver.resolve(intake, partitions, options.batch)
 
     app.agent(inputs, name="router", concurrency=1)(route)
     app.agent(changes, name="resolver", concurrency=1)(resolve)
 
-    async def report() -> None:
-        resolver.report()
-        for tp in app.consumer.assignment():
-            if tp.topic not in consumed:
-                continue
-            highwater = app.consumer.highwater(tp)
-            position = await app.consumer.position(tp)
-            if highwater is not None and position is not None:
-                behind = max(highwater - position, 0)
-                metrics.lag.labels(tp.topic, str(tp.partition)).set(behind)
-
-    app.timer(5.0)(report)
+    add_upkeep(app, resolver, metrics, intakes, consumed)
     add_views(app, resolver, metrics)
 
     async def on_assigned(_: Any, assigned: set[Any], **__: Any) -> None:
         mine = {tp.partition for tp in assigned if tp.topic == changes.get_topic_name()}
         resolver.restart(mine)
+        await rewind(app.consumer, consumed)
 
     app.on_partitions_assigned.connect(cast(Any, on_assigned))
 

@@ -1,11 +1,14 @@
 """The resolver: one deterministic state machine per partition of the change topic.
 
 Each batch is applied partition by partition through the same `Processor` as `uam replay`;
-its outputs (deltas, state records, audit, dead letters, commands travelling on) are sent,
-the producer is flushed, the partition's checkpoint is saved, and only then are the events
-acked (see `tables.py` for why that order loses nothing). Records of a `uam produce` run are
-applied in file order (`uam_events.chain`); a linked command waits at its target's partition
-for the facts its actor's and source's partitions send when their chains reach it. Records
+its outputs (deltas, audit, dead letters, commands travelling on) are sent as they come. At
+most every `SAVE_SECONDS`, or when the input pauses, the state records are sent, the producer
+is flushed, the changed checkpoints are saved, and only then are the events acked (see
+`tables.py` for why that order loses nothing). A partition's checkpoint also records its
+first unfinished change record, where reading resumes whatever Faust committed. Records of
+a `uam produce` run are applied in file order (`uam_events.chain`); a linked command waits at
+its target's partition for the facts its actor's and source's partitions send when their
+chains reach it. Records
 without a link are deduplicated by origin offset, per path they travelled.
 """
 
@@ -15,23 +18,22 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 from streams import headers as h
+from streams.assignment import ChangePartitions
 from streams.intake import Intake
 from streams.outputs import Outputs
-from streams.runs import PartitionRun, ResolverStats, Step, Waiting
+from streams.restore import open_run, save_run
+from streams.runs import Admission, PartitionRun, ResolverStats, Step, Waiting
 from streams.tables import CheckpointTable
-from uam_events.chain import Chain, Link, Verdict
-from uam_events.checkpoint import changed_entries, recover
+from uam_events.chain import Link, Verdict
 from uam_events.core.commands import CommandFacts
 from uam_events.errors import InputError
 from uam_events.inputs import Record
 from uam_events.metrics import WorkerMetrics
 from uam_events.partition import (
     Origin,
-    Processor,
     complete,
     facts_from_json,
     facts_to_json,
@@ -46,10 +48,17 @@ from uam_events.topics import CHANGES, input_topics
 log = logging.getLogger(__name__)
 
 
-BATCH_SECONDS = 0.1
-"""How long a batch gathers events: each batch costs a flush to the broker (and, in the
-resolver, a checkpoint), so longer batches carry more events per flush; 0.02 s gave batches
-of about 100 events and spent most of the time flushing (docs/decisions/streams.md)."""
+BATCH_SECONDS = 0.01
+"""How long a batch gathers events: little, because a batch costs no round trip to the broker
+(outputs are sent in the background); under load batches grow by themselves."""
+
+SAVE_SECONDS = 0.5
+"""How often the checkpoints are saved and the events acked, at most: a save flushes twice
+and writes every changed entry, so saving once per batch cost more than applying at 1,000
+events/s (docs/decisions/streams.md). When no event comes for `BATCH_IDLE` seconds, what is
+pending is saved at once."""
+
+BATCH_IDLE = 0.1
 
 
 class Resolver:
@@ -73,75 +82,89 @@ class Resolver:
         self.publisher = publisher
         self.outputs = Outputs(settings, publisher, metrics, self.stats)
         self._local_facts: deque[tuple[int, Step, CommandFacts]] = deque()
+        self._unsaved: dict[int, PartitionRun] = {}
+        """The partitions applied to since their checkpoints were last saved."""
 
     async def resolve(
         self,
         intake: Intake,
-        assigned: Callable[[], set[int]],
-        rebalances: Callable[[], tuple[bool, int]],
+        partitions: ChangePartitions,
         batch: int = 2000,
     ) -> None:
-        """Agent body: take batches, apply them, flush outputs, save checkpoints, then ack.
+        """Agent body: apply batches as they come; now and then save checkpoints, then ack.
 
-        `assigned()` names the partitions this worker holds now; `rebalances()` says whether
-        a rebalance is under way and how many have started. A batch that a rebalance overlaps
-        is neither saved nor acked: Faust closes and reopens the partitions' stores and forgets
-        uncommitted acks, and every event of it comes again from the committed offset.
+        Outputs go out as each batch is applied; every `SAVE_SECONDS` (or when the input
+        pauses) the outputs are flushed, the changed checkpoints saved and the events acked.
+        `partitions` says which partitions this worker holds and whether a rebalance is under
+        way, and seeks them. Batches that a rebalance overlaps
+        are neither saved nor acked: Faust closes and reopens the partitions' stores and
+        forgets uncommitted acks, and every event of them comes again from the committed
+        offset.
         """
-        publisher = self.publisher
         clock = time.perf_counter()
-        async for events in intake.batches(batch, within=BATCH_SECONDS):
+        unsaved: dict[int, PartitionRun] = self._unsaved
+        saved_at, since = time.monotonic(), 0
+        async for events in intake.batches(batch, within=BATCH_SECONDS, idle=BATCH_IDLE):
             clock = self.stats.time("waiting", clock)
             self.stats.batches += 1
             self.stats.received += len(events)
-            under_way, generation = rebalances()
+            under_way, generation = partitions.rebalances()
             while under_way:
                 # Faust resumes fetching a moment before it declares the rebalance over: these
                 # events may come after its seek, and would not come again if dropped here
                 await asyncio.sleep(0.05)
-                under_way, generation = rebalances()
-            touched: dict[int, PartitionRun] = {}
-            holds = assigned()
+                under_way, generation = partitions.rebalances()
+            if unsaved and generation != since:
+                unsaved.clear()  # restarted from the checkpoints: those events come again
+            if not unsaved:
+                since = generation
+            holds = partitions.held()
             for event in events:
                 partition = event.message.partition
                 if partition not in holds:
                     continue  # fetched before a rebalance: it comes again from the committed offset
-                run = touched.get(partition) or self._run(partition)
-                touched[partition] = run
+                run = unsaved.get(partition) or self._run(partition, partitions)
+                admission = run.admit(event.message.offset)
+                if admission is Admission.SEEK:
+                    await self._seek_back(intake, event.message.tp, run)
+                if admission is not Admission.RECEIVE:
+                    continue
+                unsaved[partition] = run
                 await self._receive(run, event)
-                await self._hand_over_local_facts(touched)
-            for run in touched.values():
-                self.outputs.publish_states(run)
+                await self._hand_over_local_facts(unsaved)
             clock = self.stats.time("applying", clock)
-            await publisher.flush()
-            clock = self.stats.time("flushing", clock)
-            for partition, run in touched.items():
-                if rebalances() != (False, generation):
-                    break
-                self._save(partition, run)
-            await publisher.flush()
-            if rebalances() != (False, generation):
-                self.stats.abandoned += 1
-                log.info("a rebalance overlapped a batch: its events come again")
-                continue
-            self.table.settle()
-            clock = self.stats.time("saving", clock)
-            for run in touched.values():
-                for event in run.ackable():
-                    intake.ack(event)
-            clock = self.stats.time("acking", clock)
+            if unsaved and (not events or time.monotonic() - saved_at >= SAVE_SECONDS):
+                await self._save_all(intake, partitions, since)
+                saved_at = time.monotonic()
+                clock = self.stats.time("saving", clock)
+
+    async def _save_all(
+        self, intake: Intake, partitions: ChangePartitions, generation: int
+    ) -> None:
+        """Publish state records, flush, save every changed checkpoint, flush, then ack."""
+        unsaved, publisher = self._unsaved, self.publisher
+        for run in unsaved.values():
+            self.outputs.publish_states(run)
+        await publisher.flush()
+        for partition, run in unsaved.items():
+            if partitions.rebalances() != (False, generation):
+                break
+            save_run(self.table, partition, run)
+        await publisher.flush()
+        if partitions.rebalances() != (False, generation):
+            self.stats.abandoned += 1
+            unsaved.clear()
+            log.info("a rebalance overlapped unsaved batches: their events come again")
+            return
+        self.table.settle()
+        for run in unsaved.values():
+            for event in run.ackable():
+                intake.ack(event)
+        unsaved.clear()
 
     def report(self) -> None:
         """Log what each held partition waits for (a timer calls it)."""
-        stats = self.stats
-        log.info(
-            "%d batches, %d events received, %d applied, %d duplicates; seconds %s",
-            stats.batches,
-            stats.received,
-            stats.applied,
-            stats.duplicates,
-            " ".join(f"{step} {spent:.1f}" for step, spent in stats.seconds.items()),
-        )
+        log.info("%s", self.stats.summary())
         for partition, run in sorted(self.held.items()):
             self.metrics.held.labels(str(partition)).set(run.chain.held + len(run.waiting))
             if run.chain.held or run.waiting:
@@ -164,46 +187,43 @@ class Resolver:
         and is deduplicated against the checkpoint, exactly as after a crash.
         """
         self.held.clear()
+        self._unsaved.clear()
         self._local_facts.clear()
         log.info("rebalanced: now holding partitions %s", sorted(partitions))
 
     # --- recovery ----------------------------------------------------------------------
 
-    def _run(self, partition: int) -> PartitionRun:
+    async def _seek_back(self, intake: Intake, tp: Any, run: PartitionRun) -> None:
+        start = run.start
+        if start is None:
+            return
+        log.warning(
+            "partition %d: delivery began past offset %d (the checkpoint's next unfinished "
+            "record or Faust's committed offset): reading again from there",
+            tp.partition,
+            start,
+        )
+        self.stats.rewinds += 1
+        await intake.seek(tp, start)
+
+    def _run(self, partition: int, partitions: ChangePartitions) -> PartitionRun:
         run = self.held.get(partition)
         if run is None:
             started = time.perf_counter()
-            version, entries = self.table.load(partition)
-            recovered = recover(self.settings, entries)
-            processor = Processor(
-                self.settings, recovered.engine, partition=partition, partitions=self.partitions
-            )
-            chain: Chain[Any] = Chain(partition, recovered.runs)
-            run = self.held[partition] = PartitionRun(processor, chain, version, recovered.origins)
+            committed = partitions.committed(partition)
+            run, entries = open_run(self.settings, self.table, partition, committed)
+            self.held[partition] = run
             seconds = time.perf_counter() - started
             self.stats.recoveries.append((partition, seconds))
             self.metrics.recovery.labels(str(partition)).set(seconds)
             log.info(
                 "partition %d recovered from checkpoint %d (%d entries) in %.2f s",
                 partition,
-                version,
-                len(entries),
+                run.version,
+                entries,
                 seconds,
             )
         return run
-
-    def _save(self, partition: int, run: PartitionRun) -> None:
-        processor = run.processor
-        entries = changed_entries(
-            processor.engine, processor.changes, run.dirty_origins, run.dirty_runs
-        )
-        if not entries:
-            return
-        run.version += 1
-        self.table.save(partition, run.version, entries)
-        processor.changes.clear()
-        run.dirty_origins.clear()
-        run.dirty_runs.clear()
 
     # --- receiving ---------------------------------------------------------------------
 

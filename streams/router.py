@@ -10,6 +10,7 @@ resolvers drop what they have already applied.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from streams import headers as h
@@ -23,10 +24,17 @@ from uam_events.routes import destinations
 from uam_events.settings import Settings
 from uam_events.topics import CHANGES, input_topics
 
-BATCH_SECONDS = 0.1
-"""How long a batch gathers events: each batch costs a flush to the broker (and, in the
-resolver, a checkpoint), so longer batches carry more events per flush; 0.02 s gave batches
-of about 100 events and spent most of the time flushing (docs/decisions/streams.md)."""
+BATCH_SECONDS = 0.01
+"""How long a batch gathers events: little, because a batch costs no round trip to the broker
+(forwards are sent in the background); under load batches grow by themselves."""
+
+SETTLE_SECONDS = 0.5
+"""How often the forwards are flushed and their inputs acked, at most: a flush waits for the
+broker, so flushing once per batch spent more time waiting than forwarding
+(docs/decisions/streams.md). When no input comes for `BATCH_IDLE` seconds, what is pending
+is settled at once."""
+
+BATCH_IDLE = 0.1
 
 
 class Router:
@@ -43,13 +51,19 @@ class Router:
         self.forwarded = 0
 
     async def route(self, intake: Intake, batch: int = 2000) -> None:
-        """Agent body: forward input events in batches, acking a batch once it is flushed."""
-        async for events in intake.batches(batch, within=BATCH_SECONDS):
+        """Agent body: forward input events in batches, acking them once they are flushed."""
+        pending: list[Any] = []
+        settled = time.monotonic()
+        async for events in intake.batches(batch, within=BATCH_SECONDS, idle=BATCH_IDLE):
             for event in events:
                 self.forward(event.message)
-            await self.publisher.flush()
-            for event in events:
-                intake.ack(event)
+            pending.extend(events)
+            if pending and (not events or time.monotonic() - settled >= SETTLE_SECONDS):
+                await self.publisher.flush()
+                for event in pending:
+                    intake.ack(event)
+                pending.clear()
+                settled = time.monotonic()
 
     def forward(self, msg: Any) -> None:
         """Send one input record to each partition it concerns, with its origin and time."""

@@ -1,8 +1,10 @@
 """A partition this worker holds: its state machine, its chain, and its events in flight.
 
-Invariant: an event is acked only once it and every earlier event of the partition are
+Invariants: an event is acked only once it and every earlier event of the partition are
 finished (applied, dropped as a duplicate, or consumed as facts); Faust would otherwise commit
-past an event still held.
+past an event still held. A run receives its partition's events from the checkpoint's next
+unfinished offset on, in order: when the first delivery lies past it (Faust's committed
+offset can, see docs/decisions/streams.md), the worker seeks back there first.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from uam_events.chain import Chain, Link
@@ -28,6 +31,16 @@ class Waiting:
     link: Link
     event: Any
     command: SetAccess | CopyAccess
+
+
+class Admission(Enum):
+    """What a run does with a delivered event, given where its checkpoint left off."""
+
+    RECEIVE = "receive"
+    SEEK = "seek"
+    """The event lies past the checkpoint's next unfinished offset: seek back there."""
+    DROP = "drop"
+    """The seek back is under way: this delivery comes again."""
 
 
 @dataclass(slots=True)
@@ -51,6 +64,31 @@ class PartitionRun:
     """Every delivery of each in-flight offset (a rebalance may deliver one again)."""
     done: set[int] = field(default_factory=set)
     """Offsets of in-flight events that are finished (applied, dropped or consumed)."""
+    start: int | None = None
+    """The checkpoint's next unfinished offset, until an event at or before it arrives."""
+    seeking: bool = False
+    highest: int = -1
+    """The highest offset received."""
+
+    def admit(self, offset: int) -> Admission:
+        """Say whether an event at `offset` may be received, or the run must seek back first."""
+        if self.start is None or offset <= self.start:
+            self.start = None
+            self.seeking = False
+            return Admission.RECEIVE
+        if self.seeking:
+            return Admission.DROP
+        self.seeking = True
+        return Admission.SEEK
+
+    def next_offset(self) -> int | None:
+        """Return the first offset not finished yet: where a new owner must start reading."""
+        for offset in self.inflight:
+            if offset not in self.done:
+                return offset
+        if self.highest >= 0:
+            return self.highest + 1
+        return self.start
 
     def receive(self, event: Any) -> bool:
         """Track a delivery; return False when its offset is already in flight."""
@@ -61,6 +99,7 @@ class PartitionRun:
             return False
         self.copies[offset] = [event]
         self.inflight.append(offset)
+        self.highest = max(self.highest, offset)
         return True
 
     def finish(self, event: Any) -> None:
@@ -92,10 +131,12 @@ class ResolverStats:
     duplicates: int = 0
     deltas: int = 0
     dead_letters: int = 0
+    rewinds: int = 0
+    """Partitions whose delivery began past their checkpoint and were read again from it."""
     abandoned: int = 0
     """Batches a rebalance overlapped: neither saved nor acked, delivered again."""
     seconds: dict[str, float] = field(default_factory=dict)
-    """Time spent per step of a batch: waiting, applying, flushing, saving, acking."""
+    """Time spent per step: waiting for events, applying them, saving (flushes included)."""
 
     def time(self, step: str, since: float) -> float:
         """Add the time since `since` to a step; return the clock now."""
@@ -104,3 +145,11 @@ class ResolverStats:
         return now
 
     recoveries: list[tuple[int, float]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Return the counts and the seconds per step, for the worker's log."""
+        seconds = " ".join(f"{step} {spent:.1f}" for step, spent in self.seconds.items())
+        return (
+            f"{self.batches} batches, {self.received} events received, {self.applied} applied, "
+            f"{self.duplicates} duplicates; seconds {seconds}"
+        )

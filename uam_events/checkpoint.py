@@ -38,6 +38,8 @@ class Recovered:
     engine: Engine
     origins: dict[str, int] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
+    next_offset: int | None = None
+    """The first change record not finished when the checkpoint was saved (None: unknown)."""
 
 
 def changed_entries(
@@ -45,11 +47,13 @@ def changed_entries(
     changes: Changes,
     origins: dict[str, int],
     runs: dict[str, int] | None = None,
+    next_offset: int | None = None,
 ) -> Entries:
     """Return the entries for everything `changes` names, as the engine now holds it.
 
     `origins` are the last origin offsets applied and `runs` the last number applied per
-    `uam produce` run, each for the keys that moved.
+    `uam produce` run, each for the keys that moved; `next_offset` the first change record
+    not yet finished.
     """
     entries: Entries = {}
     for user_id in sorted(changes.users):
@@ -67,6 +71,8 @@ def changed_entries(
         entries[_key("o", origin)] = str(offset).encode("ascii")
     for run_id, seq in sorted((runs or {}).items()):
         entries[_key("s", run_id)] = str(seq).encode("ascii")
+    if next_offset is not None:
+        entries[_key("p", "next")] = str(next_offset).encode("ascii")
     return entries
 
 
@@ -78,6 +84,7 @@ def recover(settings: Settings, entries: Iterable[tuple[bytes, bytes]]) -> Recov
     users: list[SavedUser] = []
     origins: dict[str, int] = {}
     runs: dict[str, int] = {}
+    next_offset: int | None = None
     for raw_key, value in entries:
         kind, _, name = raw_key.decode("utf-8").partition("/")
         try:
@@ -95,13 +102,15 @@ def recover(settings: Settings, entries: Iterable[tuple[bytes, bytes]]) -> Recov
                 origins[name] = int(value)
             elif kind == "s":
                 runs[name] = int(value)
+            elif kind == "p":
+                next_offset = int(value)
         except (ValueError, KeyError, TypeError, InputError) as error:
             raise RecoveryError(
                 f"checkpoint entry {raw_key!r} is unreadable ({error}); reset the worker's "
                 "state (`uam worker --reset`) to rebuild it from the change topic"
             ) from None
     engine = restore(settings.core_spokes(), lists=lists, items=items, rules=rules, users=users)
-    return Recovered(engine, origins, runs)
+    return Recovered(engine, origins, runs, next_offset)
 
 
 def _key(kind: str, name: str) -> bytes:

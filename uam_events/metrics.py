@@ -67,6 +67,12 @@ class WorkerMetrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.refetched = Counter(
+            "uam_refetched",
+            "Times a partition was read again because fetched records were never delivered.",
+            ["topic", "partition"],
+            registry=r,
+        )
         self.recovery = Gauge(
             "uam_recovery_seconds",
             "Seconds the last recovery of each partition's state took.",

@@ -69,3 +69,12 @@ def test_an_unreadable_entry_says_how_to_rebuild(settings: Settings) -> None:
     """A corrupt user entry raises RecoveryError naming the key and the reset."""
     with pytest.raises(RecoveryError, match=r"u/alice.*--reset"):
         recover(settings, [(b"u/alice", b"not json")])
+
+
+def test_the_next_offset_is_kept(settings: Settings) -> None:
+    """The first unfinished change record survives a save and a recovery; absent, it is None."""
+    processor = Processor(settings)
+    entries = changed_entries(processor.engine, processor.changes, {}, None, 42)
+    saved = sorted((k, v) for k, v in entries.items() if v is not None)
+    assert recover(settings, saved).next_offset == 42
+    assert recover(settings, []).next_offset is None

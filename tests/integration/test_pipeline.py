@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import csv
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,11 +117,6 @@ def test_an_upset_pipeline_ends_like_replay(
     assert folded.role_rows() == csv_rows(replayed / "roles.csv")
 
 
-@pytest.mark.skipif(
-    not os.environ.get("UAM_STRESS"),
-    reason="opt-in (UAM_STRESS=1): a rare stall after a rebalance is still open, "
-    "docs/decisions/streams.md 'Known stall'",
-)
 @settings(
     max_examples=2,
     deadline=None,

@@ -11,7 +11,7 @@ from faust.types import TP
 from rocksdict import Options, Rdict
 
 from streams.headers import event_time, read_headers
-from streams.runs import PartitionRun
+from streams.runs import Admission, PartitionRun
 from streams.tables import MARKER, CheckpointTable
 from uam_events.chain import Chain
 
@@ -151,3 +151,40 @@ def test_headers_and_event_times() -> None:
     """Headers read from pairs or a mapping; a timestamp reads as ISO 8601 with milliseconds."""
     assert read_headers([("a", b"1")]) == read_headers({"a": b"1"}) == {"a": b"1"}
     assert event_time(1_700_000_000.5) == "2023-11-14T22:13:20.500Z"
+
+
+def new_run(start: int | None = None) -> PartitionRun:
+    """Return an empty run whose checkpoint left off at `start`."""
+    run = PartitionRun(processor=cast(Any, None), chain=Chain(0), version=-1, origins={})
+    run.start = start
+    return run
+
+
+def test_a_delivery_past_the_checkpoint_seeks_back_once_then_drops() -> None:
+    """Past the checkpoint's next unfinished offset: seek once, drop until it comes again."""
+    run = new_run(start=10)
+    assert run.admit(14) is Admission.SEEK
+    assert run.admit(15) is Admission.DROP
+    assert run.admit(10) is Admission.RECEIVE
+    assert run.admit(16) is Admission.RECEIVE
+    assert run.start is None
+
+
+def test_a_delivery_at_or_before_the_checkpoint_is_received() -> None:
+    """Records the checkpoint already covers come again and are received (then deduplicated)."""
+    assert new_run(start=10).admit(7) is Admission.RECEIVE
+    assert new_run(start=None).admit(500) is Admission.RECEIVE
+
+
+def test_the_next_offset_is_the_first_unfinished_one() -> None:
+    """The checkpoint records the first unfinished offset, else the one after the highest."""
+    run = new_run(start=3)
+    assert run.next_offset() == 3
+    events = [Event(Message(offset)) for offset in (3, 4, 5)]
+    for event in events:
+        run.receive(event)
+    run.finish(events[0])
+    run.finish(events[2])
+    assert run.next_offset() == 4
+    run.finish(events[1])
+    assert run.next_offset() == 6

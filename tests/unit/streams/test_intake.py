@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Any
 
 from mode.utils.queues import FlowControlEvent, ThrowableQueue
 
 from streams.intake import Intake
+
+TP = namedtuple("TP", "topic partition")
+PART = TP("t", 0)
 
 
 @dataclass
@@ -18,6 +22,7 @@ class Message:
     offset: int
     generation_id: int = 1
     tracked: bool = False
+    tp: TP = PART
 
 
 @dataclass
@@ -35,13 +40,29 @@ class Event:
 
 @dataclass
 class Consumer:
-    """Records the messages tracked as pending ack."""
+    """Records tracked messages and seeks; answers positions and committed offsets."""
 
     tracked: list[int] = field(default_factory=list)
+    positions: dict[TP, int] = field(default_factory=dict)
+    sought: list[tuple[TP, int]] = field(default_factory=list)
+    _committed_offset: dict[TP, int | None] = field(default_factory=dict)
 
     def track_message(self, message: Message) -> None:
         """Record a tracked message's offset."""
         self.tracked.append(message.offset)
+
+    def assignment(self) -> set[TP]:
+        """Return the partitions whose positions are known."""
+        return set(self.positions)
+
+    async def position(self, tp: TP) -> int:
+        """Return the fetch position of a partition."""
+        return self.positions[tp]
+
+    async def seek(self, tp: TP, offset: int) -> None:
+        """Record a seek and move the position."""
+        self.sought.append((tp, offset))
+        self.positions[tp] = offset
 
 
 @dataclass
@@ -51,10 +72,13 @@ class App:
     flow_control: FlowControlEvent
     consumer: Consumer = field(default_factory=Consumer)
     consumer_generation_id: int = 1
+    rebalancing: bool = False
 
 
 class Channel:
     """A registered channel: iterating it returns itself; its queue is Faust's kind."""
+
+    topics = ("t",)
 
     def __init__(self, flow: FlowControlEvent) -> None:
         self.queue: ThrowableQueue[Any] = ThrowableQueue(maxsize=100, flow_control=flow)
@@ -158,3 +182,47 @@ def test_ack_acks_the_event() -> None:
     event = Event(Message(0))
     intake.ack(event)
     assert event.acked
+
+
+def test_after_a_seek_records_past_its_offset_are_dropped_until_it_comes() -> None:
+    """Records fetched before a seek are dropped; from the sought offset on all come again."""
+    intake, app, channel = make_intake()
+
+    async def scenario() -> list[list[int]]:
+        await intake.seek(PART, 5)
+        for offset in (8, 9, 5, 6):
+            channel.queue.put_nowait(Event(Message(offset)))
+        return await take(intake, 10, 0.01, 1)
+
+    assert asyncio.run(scenario()) == [[5, 6]]
+    assert app.consumer.sought == [(PART, 5)]
+
+
+def test_a_partition_whose_fetch_ran_past_the_deliveries_is_sought_back() -> None:
+    """Position past the last delivery + 1 on two checks in a row: seek back there."""
+    intake, app, channel = make_intake()
+
+    async def scenario() -> list[list[tuple[TP, int]]]:
+        channel.queue.put_nowait(Event(Message(3)))
+        await take(intake, 10, 0.01, 1)
+        app.consumer.positions[PART] = 9  # records 4-8 fetched and never handed out
+        return [await intake.recover_dropped(), await intake.recover_dropped()]
+
+    assert asyncio.run(scenario()) == [[], [(PART, 4)]]
+    assert app.consumer.positions[PART] == 4
+
+
+def test_a_partition_that_delivered_everything_is_left_alone() -> None:
+    """Position right after the last delivery (or at the committed offset): no seek."""
+    intake, app, channel = make_intake()
+    other = TP("t", 1)
+    app.consumer._committed_offset[other] = 7
+    app.consumer.positions |= {PART: 4, other: 7}
+
+    async def scenario() -> list[list[tuple[TP, int]]]:
+        channel.queue.put_nowait(Event(Message(3)))
+        await take(intake, 10, 0.01, 1)
+        return [await intake.recover_dropped(), await intake.recover_dropped()]
+
+    assert asyncio.run(scenario()) == [[], []]
+    assert app.consumer.sought == []
