@@ -8,8 +8,8 @@ is flushed, the changed checkpoints are saved, and only then are the events acke
 first unfinished change record, where reading resumes whatever Faust committed. Records of
 a `uam produce` run are applied in file order (`uam_events.chain`); a linked command waits at
 its target's partition for the facts its actor's and source's partitions send when their
-chains reach it. Records
-without a link are deduplicated by origin offset, per path they travelled.
+chains reach it. Records without a link are deduplicated by origin offset, per path they
+travelled.
 """
 
 from __future__ import annotations
