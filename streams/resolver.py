@@ -96,10 +96,10 @@ class Resolver:
         Outputs go out as each batch is applied; every `SAVE_SECONDS` (or when the input
         pauses) the outputs are flushed, the changed checkpoints saved and the events acked.
         `partitions` says which partitions this worker holds and whether a rebalance is under
-        way, and seeks them. Batches that a rebalance overlaps
-        are neither saved nor acked: Faust closes and reopens the partitions' stores and
-        forgets uncommitted acks, and every event of them comes again from the committed
-        offset.
+        way. Batches that a rebalance overlaps are neither saved nor acked: Faust closes and
+        reopens the partitions' stores and forgets uncommitted acks, and every event of them
+        comes again. A partition whose delivery begins past where its checkpoint left off is
+        read again from there (`PartitionRun.admit`).
         """
         clock = time.perf_counter()
         unsaved: dict[int, PartitionRun] = self._unsaved
