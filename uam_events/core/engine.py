@@ -206,7 +206,7 @@ class Engine:
         st = self.state
         pairs: set[Pair] = set()
         filled_by: dict[ItemTemplate, set[str]] = {}
-        for rule in st.rules.access_rules_on(hub_list):
+        for rule in st.rules.access_rules_naming(hub_list, item):
             template = rule.item
             if template.attribute is None:
                 if template.prefix == item:

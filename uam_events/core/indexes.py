@@ -35,7 +35,9 @@ class AttributeIndex:
         """Re-index one user's changed names; return the names whose value changed."""
         self.users.add(user_id)
         get = old.get
-        changed = {n for n, value in new.items() if not same_json(get(n), value)}
+        changed = {
+            n for n, value in new.items() if (b := get(n)) is not value and not same_json(b, value)
+        }
         if not new.keys() >= old.keys():
             changed.update(old.keys() - new.keys())
         by_value = self.by_value

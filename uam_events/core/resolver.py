@@ -184,6 +184,24 @@ def resolve_grants(
     return UserAccess(True, previous.role, previous.role_because, grants, text, own)
 
 
+def resolve_cover(
+    spoke: Spoke, user: UserRecord, previous: UserAccess, hierarchies: Hierarchies
+) -> UserAccess:
+    """Return a member's access with the cover of its unchanged own levels resolved again.
+
+    For a move: own levels do not depend on ancestors, and fewer than two own items are their
+    own cover whatever the tree, so only a pair owning two or more can change.
+    """
+    own = previous.own
+    if len(own) < 2 or not user.is_active_member(spoke.workspace_id):
+        return previous
+    grants = minimal_grants(own, hierarchies)
+    if grants == previous.grants:
+        return previous
+    text = render_text(spoke, grants)
+    return UserAccess(True, previous.role, previous.role_because, grants, text, own)
+
+
 def _raise_to(own: OwnLevels, key: GrantKey, grant: Grant) -> None:
     """Record a single-cause grant on an item: a higher level wins, an equal one adds its cause
     (causes kept in cause order, so equal inputs give equal own levels)."""

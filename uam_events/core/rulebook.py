@@ -35,7 +35,10 @@ class RuleBook:
     testing_presence: dict[str, set[str]] = field(default_factory=dict)
     templating: dict[str, set[str]] = field(default_factory=dict)
     matching_empty: set[str] = field(default_factory=set)
-    on_list: dict[str, set[str]] = field(default_factory=dict)
+    naming: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """(hub list, item code) -> the access rules with a literal template naming that item."""
+    filling: dict[str, set[str]] = field(default_factory=dict)
+    """Hub list -> the access rules whose item template is filled from an attribute."""
     scopes_of: dict[str, set[str]] = field(default_factory=dict)
     matches: RuleMatches = field(default_factory=RuleMatches)
 
@@ -54,9 +57,10 @@ class RuleBook:
         found = (self.rules[r] for r in sorted(self.scopes_of.get(actor, ())))
         return [s for s in found if isinstance(s, QualifiedUser)]
 
-    def access_rules_on(self, hub_list: str) -> Iterator[AccessRule]:
-        """Yield the access rules granting items of a hub list (in no particular order)."""
-        for rule_id in self.on_list.get(hub_list, ()):
+    def access_rules_naming(self, hub_list: str, item: str) -> Iterator[AccessRule]:
+        """Yield the access rules that can grant an item: the literal ones naming it, then every
+        templated one of its list (in no particular order)."""
+        for rule_id in (*self.naming.get((hub_list, item), ()), *self.filling.get(hub_list, ())):
             rule = self.rules[rule_id]
             if isinstance(rule, AccessRule):
                 yield rule
@@ -67,13 +71,17 @@ class RuleBook:
         """Add or replace a rule; return the (spoke, user) pairs whose inputs changed.
 
         A replacement that keeps its predicate (and list and template attribute) keeps its
-        matches and indexes, and touches its matched users unless it grants the same thing. A
+        matches and indexes (a literal item moves in `naming`), and touches its matched users
+        unless it grants the same thing. A
         replacement that grants the same thing (only its predicate changed) touches only the
         users entering or leaving its match; any other replacement touches all of them.
         """
         previous = self.rules.get(rule.id)
         if previous is not None and _same_reach(previous, rule):
             self.rules[rule.id] = rule
+            if isinstance(previous, AccessRule) and isinstance(rule, AccessRule):
+                discard_member(self._list_index(previous), _list_key(previous), rule.id)
+                self._list_index(rule).setdefault(_list_key(rule), set()).add(rule.id)
             if _same_grant(previous, rule):
                 return set()
             return {(rule.spoke, u) for u in self.matches.users(rule.id)}  # type: ignore[union-attr]
@@ -87,7 +95,7 @@ class RuleBook:
         if rule.when.matches({}):
             self.matching_empty.add(rule.id)
         if isinstance(rule, AccessRule):
-            self.on_list.setdefault(rule.list, set()).add(rule.id)
+            self._list_index(rule).setdefault(_list_key(rule), set()).add(rule.id)
         matched = set()
         for user_id in index.candidates(rule.when):
             if rule.when.matches(users[user_id].attributes):
@@ -109,7 +117,7 @@ class RuleBook:
             discard_member(found_under, key, rule_id)
         self.matching_empty.discard(rule_id)
         if isinstance(rule, AccessRule):
-            discard_member(self.on_list, rule.list, rule_id)
+            discard_member(self._list_index(rule), _list_key(rule), rule_id)
         return {(rule.spoke, u) for u in self.matches.forget_rule(rule_id, rule.spoke)}
 
     def rematch(
@@ -152,6 +160,10 @@ class RuleBook:
                 grant_spokes.add(spoke)
         return role_spokes, grant_spokes
 
+    def _list_index(self, rule: AccessRule) -> dict[Any, set[str]]:
+        """Return the index of the items a rule can grant: by item if literal, else by list."""
+        return self.naming if rule.item.attribute is None else self.filling
+
     def _index_keys(self, rule: MatchedRule) -> Iterator[tuple[dict[Any, set[str]], Any]]:
         """Yield (index, key) pairs under which a rule is found."""
         for clause in rule.when.clauses:
@@ -168,22 +180,50 @@ class RuleBook:
     def _affected(
         self, old: Mapping[str, AttrValue], new: Mapping[str, AttrValue], changed: Iterable[str]
     ) -> tuple[set[str], set[str]]:
+        """Return the rules whose match a change of `changed` names can flip, and the rules
+        templating a changed name.
+
+        A rule found under both a key that went and a key that came keeps its clause's truth
+        (the attribute held one of its values before and holds one now), so only a rule found
+        under one side can flip, unless it tests the name twice.
+        """
         candidates: set[str] = set()
         templated: set[str] = set()
-        testing_value, templating = self.testing_value, self.templating
+        testing_value, templating, rules = self.testing_value, self.templating, self.rules
         for name in changed:
             before, after = old.get(name), new.get(name)
-            for keys in key_changes(before, after):
-                for key in keys:
-                    found = testing_value.get((name, key))
-                    if found:
-                        candidates.update(found)
+            gone, came = key_changes(before, after)
+            lost = _found(testing_value, name, gone)
+            won = _found(testing_value, name, came)
+            if lost and won:
+                both = lost & won
+                candidates.update(lost ^ won)
+                candidates.update(r for r in both if rules[r].when.repeats)  # type: ignore[union-attr]
+            else:
+                candidates.update(lost or won)
             if (before is None) != (after is None):
                 candidates.update(self.testing_presence.get(name, ()))
             found = templating.get(name)
             if found:
                 templated.update(found)
         return candidates, templated
+
+
+def _found(
+    index: dict[tuple[str, ScalarKey], set[str]], name: str, keys: Iterable[ScalarKey]
+) -> set[str]:
+    """Return the rules found under any of a name's keys (possibly the index's own set)."""
+    found: set[str] = set()
+    for key in keys:
+        rules = index.get((name, key))
+        if rules:
+            found = rules if not found else found | rules
+    return found
+
+
+def _list_key(rule: AccessRule) -> Any:
+    """Return the key a rule is found under in `naming` (literal) or `filling` (templated)."""
+    return rule.list if rule.item.attribute is not None else (rule.list, rule.item.prefix)
 
 
 def _same_reach(old: Rule, new: Rule) -> bool:
