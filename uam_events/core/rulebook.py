@@ -3,12 +3,14 @@
 Invariants: `matches` holds exactly the users each access and role rule's predicate matches.
 A clause's truth can only flip when a value it tests enters or leaves the user's values (or the
 attribute appears or disappears), so a user's change re-evaluates only the rules indexed under
-those values; a rule's change evaluates only the users the attribute index offers.
+the values that came (or the names that appeared or went) and the user's own matching rules
+that test a changed name; a rule's change evaluates only the users the attribute index offers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +35,6 @@ class RuleBook:
     rules: dict[str, Rule] = field(default_factory=dict)
     testing_value: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
     testing_presence: dict[str, set[str]] = field(default_factory=dict)
-    templating: dict[str, set[str]] = field(default_factory=dict)
     matching_empty: set[str] = field(default_factory=set)
     naming: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     """(hub list, item code) -> the access rules with a literal template naming that item."""
@@ -124,7 +125,7 @@ class RuleBook:
         self,
         user: UserRecord,
         old: Mapping[str, AttrValue],
-        changed: Iterable[str] | None,
+        changed: AbstractSet[str] | None,
     ) -> tuple[set[str], set[str]]:
         """Re-evaluate the rules a change of `changed` names (None: a new user) can flip.
 
@@ -134,10 +135,12 @@ class RuleBook:
         matching access rule's item template reads a changed name.
         """
         if changed is None:
-            candidates, templated = self._affected({}, user.attributes, user.attributes)
+            changed = user.attributes.keys()
+            candidates = self._flippable({}, user.attributes, changed, _NO_MATCHES)
             candidates |= self.matching_empty
         else:
-            candidates, templated = self._affected(old, user.attributes, changed)
+            mine = self.matches.rules_of.get(user.id, _NO_MATCHES)
+            candidates = self._flippable(old, user.attributes, changed, mine)
         role_spokes: set[str] = set()
         grant_spokes: set[str] = set()
         rules, user_id, attributes = self.rules, user.id, user.attributes
@@ -154,11 +157,44 @@ class RuleBook:
                     role_spokes.add(rule.spoke)
                 else:
                     grant_spokes.add(rule.spoke)
-        for rule_id in templated:
-            spoke = rules[rule_id].spoke  # type: ignore[union-attr]
-            if rule_id in mine.get(spoke, _NO_RULES):
+        for spoke, rule_ids in mine.items():
+            if spoke not in grant_spokes and any(
+                isinstance(rule := rules[r], AccessRule) and rule.item.attribute in changed
+                for r in rule_ids
+            ):
                 grant_spokes.add(spoke)
         return role_spokes, grant_spokes
+
+    def _flippable(
+        self,
+        old: Mapping[str, AttrValue],
+        new: Mapping[str, AttrValue],
+        changed: AbstractSet[str],
+        mine: Mapping[str, set[str]],
+    ) -> set[str]:
+        """Return the rules whose match a change of `changed` names can flip.
+
+        A rule that did not match starts to only if one of its clauses turns true, so it is
+        found under a key that came or a name that appeared or went; a rule that matched (the
+        user's own, `mine`) stops only if one of its clauses turns false, so it tests a
+        changed name.
+        """
+        candidates: set[str] = set()
+        testing_value, testing_presence = self.testing_value, self.testing_presence
+        for name in changed:
+            before, after = old.get(name), new.get(name)
+            for key in key_changes(before, after)[1]:
+                found = testing_value.get((name, key))
+                if found:
+                    candidates.update(found)
+            if (before is None) != (after is None):
+                candidates.update(testing_presence.get(name, ()))
+        rules = self.rules
+        for rule_ids in mine.values():
+            for rule_id in rule_ids:
+                if not changed.isdisjoint(rules[rule_id].when.names):  # type: ignore[union-attr]
+                    candidates.add(rule_id)
+        return candidates
 
     def _list_index(self, rule: AccessRule) -> dict[Any, set[str]]:
         """Return the index of the items a rule can grant: by item if literal, else by list."""
@@ -174,51 +210,6 @@ class RuleBook:
                     yield self.testing_value, (clause.attribute, scalar_key(value))
             elif isinstance(clause, Exists):
                 yield self.testing_presence, clause.attribute
-        if isinstance(rule, AccessRule) and rule.item.attribute is not None:
-            yield self.templating, rule.item.attribute
-
-    def _affected(
-        self, old: Mapping[str, AttrValue], new: Mapping[str, AttrValue], changed: Iterable[str]
-    ) -> tuple[set[str], set[str]]:
-        """Return the rules whose match a change of `changed` names can flip, and the rules
-        templating a changed name.
-
-        A rule found under both a key that went and a key that came keeps its clause's truth
-        (the attribute held one of its values before and holds one now), so only a rule found
-        under one side can flip, unless it tests the name twice.
-        """
-        candidates: set[str] = set()
-        templated: set[str] = set()
-        testing_value, templating, rules = self.testing_value, self.templating, self.rules
-        for name in changed:
-            before, after = old.get(name), new.get(name)
-            gone, came = key_changes(before, after)
-            lost = _found(testing_value, name, gone)
-            won = _found(testing_value, name, came)
-            if lost and won:
-                both = lost & won
-                candidates.update(lost ^ won)
-                candidates.update(r for r in both if rules[r].when.repeats)  # type: ignore[union-attr]
-            else:
-                candidates.update(lost or won)
-            if (before is None) != (after is None):
-                candidates.update(self.testing_presence.get(name, ()))
-            found = templating.get(name)
-            if found:
-                templated.update(found)
-        return candidates, templated
-
-
-def _found(
-    index: dict[tuple[str, ScalarKey], set[str]], name: str, keys: Iterable[ScalarKey]
-) -> set[str]:
-    """Return the rules found under any of a name's keys (possibly the index's own set)."""
-    found: set[str] = set()
-    for key in keys:
-        rules = index.get((name, key))
-        if rules:
-            found = rules if not found else found | rules
-    return found
 
 
 def _list_key(rule: AccessRule) -> Any:

@@ -85,8 +85,8 @@ class Predicate:
     _tests: tuple[tuple[str, Callable[[AttrValue | None], bool]], ...] = field(
         init=False, repr=False, compare=False
     )
-    repeats: bool = field(init=False, repr=False, compare=False)
-    """Whether two clauses test the same attribute."""
+    names: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The attribute names the clauses test."""
 
     def matches(self, attributes: Mapping[str, AttrValue]) -> bool:
         """Return whether a user with these attributes satisfies every clause."""
@@ -99,13 +99,12 @@ class Predicate:
     def __post_init__(self) -> None:
         tests = tuple((c.attribute, c.holds) for c in self.clauses)
         object.__setattr__(self, "_tests", tests)
-        names = {c.attribute for c in self.clauses}
-        object.__setattr__(self, "repeats", len(names) < len(self.clauses))
+        object.__setattr__(self, "names", frozenset(c.attribute for c in self.clauses))
 
     @property
     def attributes(self) -> frozenset[str]:
         """Return the attribute names this predicate reads."""
-        return frozenset(c.attribute for c in self.clauses)
+        return self.names
 
     @property
     def signature(self) -> tuple[tuple[str, str, object], ...]:

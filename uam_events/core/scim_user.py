@@ -29,6 +29,7 @@ __all__ = [
     "apply_patch",
     "coerce_active",
     "profile_from_resource",
+    "updated_profile",
 ]
 
 ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -40,6 +41,7 @@ _ENTERPRISE_FOLDED = ENTERPRISE_URN.casefold()
 _CORE = tuple((n, n.casefold()) for n in PROFILE_CORE)
 _NAME = tuple((n, n.casefold()) for n in PROFILE_NAME)
 _ENTERPRISE = tuple((n, n.casefold()) for n in PROFILE_ENTERPRISE)
+_CORE_BY_FOLDED = {folded: name for name, folded in _CORE}
 _PROFILE_ORDER = tuple(
     sorted([*PROFILE_CORE, *PROFILE_NAME, *PROFILE_ENTERPRISE, "email", "manager"])
 )
@@ -76,6 +78,8 @@ class UserProfile:
     active: bool
     workspaces: frozenset[str]
     attributes: dict[str, AttrValue]
+    distinct_names: bool = True
+    """Whether no two top-level names of the resource fold alike (so each is read on its own)."""
 
 
 def coerce_active(raw: JsonValue) -> bool | None:
@@ -104,28 +108,84 @@ def apply_patch(resource: JsonObject, operations: tuple[PatchOperation, ...]) ->
 def profile_from_resource(resource: JsonObject) -> UserProfile:
     """Return the profile a stored SCIM User resource yields (a missing `active` is inactive)."""
     top = _folded(resource)
-    name = _folded(top.get("name"))
-    enterprise = _folded(top.get(_ENTERPRISE_FOLDED))
-    manager = enterprise.get("manager")
-    raw: dict[str, JsonValue] = {
-        "email": _email(top.get("emails")),
-        "manager": member(manager, "value") if isinstance(manager, dict) else manager,
-    }
-    for source, names in ((top, _CORE), (name, _NAME), (enterprise, _ENTERPRISE)):
-        for attribute, folded in names:
-            raw[attribute] = source.get(folded)
+    raw: dict[str, JsonValue] = {"email": _email(top.get("emails"))}
+    _read_name(raw, top.get("name"))
+    _read_enterprise(raw, top.get(_ENTERPRISE_FOLDED))
+    for attribute, folded in _CORE:
+        raw[attribute] = top.get(folded)
     profile: dict[str, AttrValue] = {}
     for key in _PROFILE_ORDER:
         value = attr_value(raw[key])
         if value is not None:
             profile[key] = value
-    user_name = top.get("username")
     return UserProfile(
-        user_name=user_name if isinstance(user_name, str) and user_name.strip() else None,
+        user_name=_clean_user_name(top.get("username")),
         active=top.get("active") is True,
         workspaces=_workspaces(top.get("entitlements")),
         attributes=profile,
+        distinct_names=len(top) == len(resource),
     )
+
+
+def updated_profile(old: JsonObject, profile: UserProfile, new: JsonObject) -> UserProfile:
+    """Return the profile of `new`, given `old` and its profile; equal to `profile_from_resource`.
+
+    A patched resource shares every member no operation touched with the stored one (stored
+    resources are never changed in place), so only the sections whose top-level member is a
+    different object are read again; with other names, or names folding alike, read it all.
+    """
+    if not profile.distinct_names or new.keys() != old.keys():
+        return profile_from_resource(new)
+    touched = {key.casefold(): value for key, value in new.items() if old[key] is not value}
+    if not touched:
+        return profile
+    raw: dict[str, JsonValue] = {}
+    for folded, value in touched.items():
+        if folded == "name":
+            _read_name(raw, value)
+        elif folded == _ENTERPRISE_FOLDED:
+            _read_enterprise(raw, value)
+        elif folded == "emails":
+            raw["email"] = _email(value)
+        elif folded in _CORE_BY_FOLDED:
+            raw[_CORE_BY_FOLDED[folded]] = value
+    attributes = profile.attributes
+    if raw:
+        attributes = {}
+        for key in _PROFILE_ORDER:
+            kept = attr_value(raw[key]) if key in raw else profile.attributes.get(key)
+            if kept is not None:
+                attributes[key] = kept
+    get = touched.get
+    return UserProfile(
+        user_name=_clean_user_name(get("username")) if "username" in touched else profile.user_name,
+        active=get("active") is True if "active" in touched else profile.active,
+        workspaces=_workspaces(get("entitlements"))
+        if "entitlements" in touched
+        else profile.workspaces,
+        attributes=attributes,
+    )
+
+
+def _read_name(raw: dict[str, JsonValue], name: JsonValue) -> None:
+    """Read givenName and familyName from the `name` member."""
+    folded = _folded(name)
+    for attribute, key in _NAME:
+        raw[attribute] = folded.get(key)
+
+
+def _read_enterprise(raw: dict[str, JsonValue], extension: JsonValue) -> None:
+    """Read the enterprise extension's names and its manager's id."""
+    enterprise = _folded(extension)
+    manager = enterprise.get("manager")
+    raw["manager"] = member(manager, "value") if isinstance(manager, dict) else manager
+    for attribute, key in _ENTERPRISE:
+        raw[attribute] = enterprise.get(key)
+
+
+def _clean_user_name(user_name: JsonValue) -> str | None:
+    """Return a userName that is a non-blank string, else None."""
+    return user_name if isinstance(user_name, str) and user_name.strip() else None
 
 
 def _folded(obj: JsonValue) -> dict[str, JsonValue]:
