@@ -136,13 +136,12 @@ class RuleBook:
         """
         if changed is None:
             changed = user.attributes.keys()
-            candidates = self._flippable({}, user.attributes, changed, _NO_MATCHES)
+            candidates, grant_spokes = self._flippable({}, user.attributes, changed, _NO_MATCHES)
             candidates |= self.matching_empty
         else:
             mine = self.matches.rules_of.get(user.id, _NO_MATCHES)
-            candidates = self._flippable(old, user.attributes, changed, mine)
+            candidates, grant_spokes = self._flippable(old, user.attributes, changed, mine)
         role_spokes: set[str] = set()
-        grant_spokes: set[str] = set()
         rules, user_id, attributes = self.rules, user.id, user.attributes
         mine = self.matches.rules_of.get(user_id, _NO_MATCHES)
         for rule_id in candidates:
@@ -157,12 +156,6 @@ class RuleBook:
                     role_spokes.add(rule.spoke)
                 else:
                     grant_spokes.add(rule.spoke)
-        for spoke, rule_ids in mine.items():
-            if spoke not in grant_spokes and any(
-                isinstance(rule := rules[r], AccessRule) and rule.item.attribute in changed
-                for r in rule_ids
-            ):
-                grant_spokes.add(spoke)
         return role_spokes, grant_spokes
 
     def _flippable(
@@ -171,13 +164,15 @@ class RuleBook:
         new: Mapping[str, AttrValue],
         changed: AbstractSet[str],
         mine: Mapping[str, set[str]],
-    ) -> set[str]:
-        """Return the rules whose match a change of `changed` names can flip.
+    ) -> tuple[set[str], set[str]]:
+        """Return the rules whose match a change of `changed` names can flip, and the spokes
+        where a rule the user matches fills its item template from a changed name.
 
         A rule that did not match starts to only if one of its clauses turns true, so it is
         found under a key that came or a name that appeared or went; a rule that matched (the
         user's own, `mine`) stops only if one of its clauses turns false, so it tests a
-        changed name.
+        changed name. A templated rule that stops matching flips, so `mine` from before the
+        change finds every spoke whose templated items can change.
         """
         candidates: set[str] = set()
         testing_value, testing_presence = self.testing_value, self.testing_presence
@@ -189,12 +184,17 @@ class RuleBook:
                     candidates.update(found)
             if (before is None) != (after is None):
                 candidates.update(testing_presence.get(name, ()))
+        templated: set[str] = set()
         rules = self.rules
-        for rule_ids in mine.values():
+        for spoke, rule_ids in mine.items():
             for rule_id in rule_ids:
-                if not changed.isdisjoint(rules[rule_id].when.names):  # type: ignore[union-attr]
+                rule = rules[rule_id]
+                if not changed.isdisjoint(rule.when.names):  # type: ignore[union-attr]
                     candidates.add(rule_id)
-        return candidates
+                template = rule.template  # type: ignore[union-attr]
+                if template is not None and template in changed:
+                    templated.add(spoke)
+        return candidates, templated
 
     def _list_index(self, rule: AccessRule) -> dict[Any, set[str]]:
         """Return the index of the items a rule can grant: by item if literal, else by list."""

@@ -215,10 +215,13 @@ class AccessRule:
     """The cause this rule's grants name, built once so every resolution shares it."""
     grant: Grant = field(init=False, repr=False, compare=False)
     """The grant this rule alone gives, built once so every resolution shares it."""
+    template: str | None = field(init=False, repr=False, compare=False)
+    """The attribute its item template is filled from (None: a literal item)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cause", RuleCause(self.id))
         object.__setattr__(self, "grant", Grant(self.level, (self.cause,)))
+        object.__setattr__(self, "template", self.item.attribute)
 
     @property
     def attributes(self) -> frozenset[str]:
@@ -238,6 +241,8 @@ class RoleRule:
     priority: int = 0
     because: tuple[RuleCause] = field(init=False, repr=False, compare=False)
     """The causes this rule's role names, built once so every resolution shares them."""
+    template: None = field(default=None, init=False, repr=False, compare=False)
+    """No item template (the access rule's field, so both kinds read alike)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "because", (RuleCause(self.id),))
