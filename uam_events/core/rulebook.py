@@ -41,6 +41,8 @@ class RuleBook:
     filling: dict[str, set[str]] = field(default_factory=dict)
     """Hub list -> the access rules whose item template is filled from an attribute."""
     scopes_of: dict[str, set[str]] = field(default_factory=dict)
+    scope_lists: dict[str, list[QualifiedUser]] = field(default_factory=dict)
+    """Actor -> `scopes(actor)`, kept until a scope of theirs is published or withdrawn."""
     matches: RuleMatches = field(default_factory=RuleMatches)
 
     def access_rules(self, user_id: str, spoke_id: str) -> list[AccessRule]:
@@ -54,9 +56,12 @@ class RuleBook:
         return [rule for rule in found if isinstance(rule, RoleRule)]
 
     def scopes(self, actor: str) -> list[QualifiedUser]:
-        """Return an actor's qualified-user scopes, by rule id."""
-        found = (self.rules[r] for r in sorted(self.scopes_of.get(actor, ())))
-        return [s for s in found if isinstance(s, QualifiedUser)]
+        """Return an actor's qualified-user scopes, by rule id (a shared list: do not change it)."""
+        cached = self.scope_lists.get(actor)
+        if cached is None:
+            found = (self.rules[r] for r in sorted(self.scopes_of.get(actor, ())))
+            cached = self.scope_lists[actor] = [s for s in found if isinstance(s, QualifiedUser)]
+        return cached
 
     def access_rules_naming(self, hub_list: str, item: str) -> Iterator[AccessRule]:
         """Yield the access rules that can grant an item: the literal ones naming it, then every
@@ -73,9 +78,9 @@ class RuleBook:
 
         A replacement that keeps its predicate (and list and template attribute) keeps its
         matches and indexes (a literal item moves in `naming`), and touches its matched users
-        unless it grants the same thing. A
-        replacement that grants the same thing (only its predicate changed) touches only the
-        users entering or leaving its match; any other replacement touches all of them.
+        unless it grants the same thing. A replacement that grants the same thing (only its
+        predicate changed) touches only the users entering or leaving its match; any other
+        replacement touches all of them.
         """
         previous = self.rules.get(rule.id)
         if previous is not None and _same_reach(previous, rule):
@@ -90,6 +95,7 @@ class RuleBook:
         self.rules[rule.id] = rule
         if isinstance(rule, QualifiedUser):
             self.scopes_of.setdefault(rule.user, set()).add(rule.id)
+            self.scope_lists.pop(rule.user, None)
             return touched
         for found_under, key in self._index_keys(rule):
             found_under.setdefault(key, set()).add(rule.id)
@@ -113,6 +119,7 @@ class RuleBook:
             return set()
         if isinstance(rule, QualifiedUser):
             discard_member(self.scopes_of, rule.user, rule_id)
+            self.scope_lists.pop(rule.user, None)
             return set()
         for found_under, key in self._index_keys(rule):
             discard_member(found_under, key, rule_id)

@@ -38,6 +38,7 @@ PROFILE_CORE = ("userName", "displayName", "title", "userType")
 PROFILE_NAME = ("givenName", "familyName")
 PROFILE_ENTERPRISE = ("employeeNumber", "costCenter", "organization", "division", "department")
 _ENTERPRISE_FOLDED = ENTERPRISE_URN.casefold()
+_CORE_FOLDED = CORE_USER_URN.lower()
 _CORE = tuple((n, n.casefold()) for n in PROFILE_CORE)
 _NAME = tuple((n, n.casefold()) for n in PROFILE_NAME)
 _ENTERPRISE = tuple((n, n.casefold()) for n in PROFILE_ENTERPRISE)
@@ -97,12 +98,36 @@ def apply_patch(resource: JsonObject, operations: tuple[PatchOperation, ...]) ->
     The result shares the attributes no operation touches with `resource` (see `scim_patch`).
     """
     result = dict(resource)
+    checked = _active_is_clean(resource)
     for index, operation in enumerate(operations):
         field = f"Operations[{index}]"
+        if checked and not _may_touch_checked(operation):
+            apply_operation(result, operation, field)
+            continue
         had_user_name = _user_name(result) is not None
         apply_operation(result, operation, field)
         _check(result, operation, field, had_user_name)
+        checked = True
     return result
+
+
+def _active_is_clean(resource: JsonObject) -> bool:
+    """Return whether `active` is absent or a boolean (so `_check` would change nothing)."""
+    key = find_key(resource, "active")
+    return key not in resource or isinstance(resource[key], bool)
+
+
+def _may_touch_checked(operation: PatchOperation) -> bool:
+    """Return whether an operation may change userName or `active`, which `_check` guards.
+
+    One with a path changes only the member it names (an extension's only inside it).
+    """
+    path = operation.path
+    if path is None:
+        return True
+    if path.schema is not None and path.schema.lower() != _CORE_FOLDED:
+        return False
+    return path.attribute.casefold() in ("username", "active")
 
 
 def profile_from_resource(resource: JsonObject) -> UserProfile:
@@ -151,11 +176,15 @@ def updated_profile(old: JsonObject, profile: UserProfile, new: JsonObject) -> U
             raw[_CORE_BY_FOLDED[folded]] = value
     attributes = profile.attributes
     if raw:
-        attributes = {}
-        for key in _PROFILE_ORDER:
-            kept = attr_value(raw[key]) if key in raw else profile.attributes.get(key)
-            if kept is not None:
-                attributes[key] = kept
+        values = {key: attr_value(value) for key, value in raw.items()}
+        if all(v is not None and k in attributes for k, v in values.items()):
+            attributes = {**attributes, **values}  # type: ignore[dict-item]
+        else:
+            attributes = {}
+            for key in _PROFILE_ORDER:
+                kept = values[key] if key in values else profile.attributes.get(key)
+                if kept is not None:
+                    attributes[key] = kept
     get = touched.get
     return UserProfile(
         user_name=_clean_user_name(get("username")) if "username" in touched else profile.user_name,

@@ -256,3 +256,22 @@ def test_a_move_recovers_only_owners_of_two_items(harness: Callable[[], Harness]
     assert {d.user_id for d in outcome.deltas} == {"u1"}
     assert h.grants("u1") == {"P/C": "write"}
     assert h.grants("u2") == {"P/D": "read"}
+
+
+def test_a_withdrawn_or_narrowed_scope_stops_covering_later_commands(
+    harness: Callable[[], Harness],
+) -> None:
+    """Scopes are read afresh after each scope change: narrowed, then withdrawn."""
+    from uam_events.core.rules import QualifiedUser, ScopeItem
+
+    h = harness()
+    h.user("boss")
+    h.user("u1")
+    h.apply(RulePublished(QualifiedUser("q", "boss", ("s1",), (ScopeItem("P", "A"),))))
+    assert h.apply(SetAccess("c1", "boss", "u1", "s1", "P", "E", Level.READ)).decisions[0].accepted
+    h.apply(RulePublished(QualifiedUser("q", "boss", ("s1",), (ScopeItem("P", "C"),))))
+    refused = h.apply(SetAccess("c2", "boss", "u1", "s1", "P", "E", Level.WRITE)).decisions[0]
+    assert refused.reason == "item outside the actor's scope"
+    h.apply(RuleWithdrawn("q"))
+    refused = h.apply(SetAccess("c3", "boss", "u1", "s1", "P", "C", Level.WRITE)).decisions[0]
+    assert refused.reason == "actor is not a qualified user"
