@@ -8,6 +8,7 @@ leaves its argument untouched. After every operation the resource keeps a userNa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from sys import intern
 from typing import Literal
 
 from uam_events.core.scim_filter import Comparison, Filter, Logical, Negation, member
@@ -272,7 +273,7 @@ def _workspaces(entitlements: JsonValue) -> frozenset[str]:
     if not isinstance(entitlements, list):
         return frozenset()
     return frozenset(
-        value
+        intern(value)
         for element in entitlements
         if isinstance(element, dict)
         and str(member(element, "type") or "").upper() == "WORKSPACE"
