@@ -35,6 +35,10 @@ class RuleBook:
     rules: dict[str, Rule] = field(default_factory=dict)
     testing_value: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
     testing_presence: dict[str, set[str]] = field(default_factory=dict)
+    testing_name: dict[str, set[str]] = field(default_factory=dict)
+    """Attribute name -> the rules with a clause on it (whatever the clause)."""
+    templating: dict[str, set[str]] = field(default_factory=dict)
+    """Attribute name -> the access rules whose item template it fills."""
     matching_empty: set[str] = field(default_factory=set)
     naming: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     """(hub list, item code) -> the access rules with a literal template naming that item."""
@@ -192,14 +196,15 @@ class RuleBook:
             if (before is None) != (after is None):
                 candidates.update(testing_presence.get(name, ()))
         templated: set[str] = set()
-        rules = self.rules
-        for spoke, rule_ids in mine.items():
-            for rule_id in rule_ids:
-                rule = rules[rule_id]
-                if not changed.isdisjoint(rule.when.names):  # type: ignore[union-attr]
-                    candidates.add(rule_id)
-                template = rule.template  # type: ignore[union-attr]
-                if template is not None and template in changed:
+        testing_name, templating = self.testing_name, self.templating
+        for name in changed:
+            tests, fills = testing_name.get(name), templating.get(name)
+            if tests is None and fills is None:
+                continue
+            for spoke, rule_ids in mine.items():
+                if tests is not None:
+                    candidates.update(rule_ids & tests)
+                if fills is not None and not rule_ids.isdisjoint(fills):
                     templated.add(spoke)
         return candidates, templated
 
@@ -217,6 +222,10 @@ class RuleBook:
                     yield self.testing_value, (clause.attribute, scalar_key(value))
             elif isinstance(clause, Exists):
                 yield self.testing_presence, clause.attribute
+        for name in rule.when.names:
+            yield self.testing_name, name
+        if isinstance(rule, AccessRule) and rule.template is not None:
+            yield self.templating, rule.template
 
 
 def _list_key(rule: AccessRule) -> Any:

@@ -43,6 +43,10 @@ _CORE_FOLDED = CORE_USER_URN.lower()
 _CORE = tuple((n, n.casefold()) for n in PROFILE_CORE)
 _NAME = tuple((n, n.casefold()) for n in PROFILE_NAME)
 _ENTERPRISE = tuple((n, n.casefold()) for n in PROFILE_ENTERPRISE)
+_SHARED_VALUES = frozenset(
+    {"title", "userType", "costCenter", "organization", "division", "department", "manager"}
+)
+"""Profile names whose values many users share (unlike names, emails or employee numbers)."""
 _CORE_BY_FOLDED = {folded: name for name, folded in _CORE}
 _PROFILE_ORDER = tuple(
     sorted([*PROFILE_CORE, *PROFILE_NAME, *PROFILE_ENTERPRISE, "email", "manager"])
@@ -141,7 +145,7 @@ def profile_from_resource(resource: JsonObject) -> UserProfile:
         raw[attribute] = top.get(folded)
     profile: dict[str, AttrValue] = {}
     for key in _PROFILE_ORDER:
-        value = attr_value(raw[key])
+        value = _profile_value(key, raw[key])
         if value is not None:
             profile[key] = value
     return UserProfile(
@@ -177,7 +181,7 @@ def updated_profile(old: JsonObject, profile: UserProfile, new: JsonObject) -> U
             raw[_CORE_BY_FOLDED[folded]] = value
     attributes = profile.attributes
     if raw:
-        values = {key: attr_value(value) for key, value in raw.items()}
+        values = {key: _profile_value(key, value) for key, value in raw.items()}
         if all(v is not None and k in attributes for k, v in values.items()):
             attributes = {**attributes, **values}  # type: ignore[dict-item]
         else:
@@ -195,6 +199,13 @@ def updated_profile(old: JsonObject, profile: UserProfile, new: JsonObject) -> U
         else profile.workspaces,
         attributes=attributes,
     )
+
+
+def _profile_value(name: str, raw: JsonValue) -> AttrValue | None:
+    """Return a profile attribute's value; values that many users share (departments, titles,
+    cost centres, managers) are interned, so rule tests and index lookups end on identity."""
+    value = attr_value(raw)
+    return intern(value) if type(value) is str and name in _SHARED_VALUES else value
 
 
 def _read_name(raw: dict[str, JsonValue], name: JsonValue) -> None:
