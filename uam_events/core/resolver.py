@@ -85,14 +85,26 @@ def own_levels(
 
 
 def minimal_grants(own: OwnLevels, hierarchies: Hierarchies) -> dict[GrantKey, Grant]:
-    """Return the items whose own level beats every ancestor's: the minimal cover."""
+    """Return the items whose own level beats every ancestor's: the minimal cover.
+
+    An item alone in its list has no ancestor among the own items: it is a grant unwalked.
+    """
     if len(own) < 2:
         return dict(own)
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for hub_list, _ in own:
+        (shared if hub_list in seen else seen).add(hub_list)
+    if not shared:
+        return dict(sorted(own.items()))
     grants: dict[GrantKey, Grant] = {}
     lists = hierarchies.lists
     get = own.get
     for key, grant in own.items():
         hub_list, item = key
+        if hub_list not in shared:
+            grants[key] = grant
+            continue
         items = lists[hub_list].items
         level = grant.level
         inherited = _NONE
