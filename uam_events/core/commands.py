@@ -142,13 +142,15 @@ def covers(
     tree = h.get(hub_list)
     if tree is None or item not in tree or not spoke.uses(hub_list):
         return False
-    return any(
-        scope_item.list == hub_list
-        and scope_item.item in tree
-        and tree.within(item, scope_item.item)
-        for scope in scopes
-        for scope_item in scope.items
-    )
+    lineage: set[str] | None = None
+    for scope in scopes:
+        for scope_item in scope.items:
+            if scope_item.list == hub_list and scope_item.item in tree:
+                if lineage is None:
+                    lineage = {item, *tree.ancestors(item)}
+                if scope_item.item in lineage:
+                    return True
+    return False
 
 
 def judge_set(command: SetAccess, ctx: Context) -> str | None:

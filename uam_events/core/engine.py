@@ -131,8 +131,9 @@ class Engine:
 
     def _identity_changed(self, event: IdentityAttributesChanged) -> _Effect:
         user = self.state.users.get(event.user_id)
+        names = None if event.replace else event.attributes.keys()
         return self._change_user(
-            user, event.user_id, lambda u: u.change_identity(event.attributes, event.replace)
+            user, event.user_id, lambda u: u.change_identity(event.attributes, event.replace), names
         )
 
     def _live_user(self, user_id: str, action: str) -> UserRecord:
@@ -147,8 +148,14 @@ class Engine:
         return user
 
     def _change_user(
-        self, user: UserRecord | None, user_id: str, change: Callable[[UserRecord], None]
+        self,
+        user: UserRecord | None,
+        user_id: str,
+        change: Callable[[UserRecord], None],
+        names: Iterable[str] | None = None,
     ) -> _Effect:
+        """Apply a change to a user (`names`: all it can change, None: any); mark what it made
+        stale."""
         st = self.state
         is_new = user is None
         if user is None:
@@ -157,7 +164,7 @@ class Engine:
         old_attributes = user.attributes
         change(user)
         st.users[user_id] = user
-        changed = st.attributes.update(user_id, old_attributes, user.attributes)
+        changed = st.attributes.update(user_id, old_attributes, user.attributes, names)
         roles, grants = st.rules.rematch(user, old_attributes, None if is_new else changed)
         effect = _Effect()
         mark(effect.stale, [(s, user_id) for s in roles], ROLE)
@@ -206,7 +213,7 @@ class Engine:
         st = self.state
         pairs: set[Pair] = set()
         filled_by: dict[ItemTemplate, set[str]] = {}
-        for rule in st.rules.access_rules_on(hub_list):
+        for rule in st.rules.access_rules_naming(hub_list, item):
             template = rule.item
             if template.attribute is None:
                 if template.prefix == item:

@@ -11,7 +11,7 @@ from typing import Literal
 from uam_events.core.levels import Level
 from uam_events.core.rules import Rule
 from uam_events.core.scim_user import PatchOperation
-from uam_events.core.values import JsonObject, JsonValue
+from uam_events.core.values import JsonObject, JsonValue, intern_fields, interned_object
 
 # --- users (SCIM) ---------------------------------------------------------------------------
 
@@ -23,6 +23,9 @@ class UserCreated:
     user_id: str
     resource: JsonObject
 
+    def __post_init__(self) -> None:
+        intern_fields(self, "user_id")
+
 
 @dataclass(frozen=True, slots=True)
 class UserReplaced:
@@ -30,6 +33,9 @@ class UserReplaced:
 
     user_id: str
     resource: JsonObject
+
+    def __post_init__(self) -> None:
+        intern_fields(self, "user_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +45,18 @@ class UserPatched:
     user_id: str
     operations: tuple[PatchOperation, ...]
 
+    def __post_init__(self) -> None:
+        intern_fields(self, "user_id")
+
 
 @dataclass(frozen=True, slots=True)
 class UserDeleted:
     """A SCIM delete: the user becomes a tombstone (inactive, memberships kept)."""
 
     user_id: str
+
+    def __post_init__(self) -> None:
+        intern_fields(self, "user_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +65,18 @@ class UserActivated:
 
     user_id: str
 
+    def __post_init__(self) -> None:
+        intern_fields(self, "user_id")
+
 
 @dataclass(frozen=True, slots=True)
 class UserDeactivated:
     """The SCIM Events deactivate event."""
 
     user_id: str
+
+    def __post_init__(self) -> None:
+        intern_fields(self, "user_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +86,10 @@ class IdentityAttributesChanged:
     user_id: str
     attributes: dict[str, JsonValue]
     replace: bool = False
+
+    def __post_init__(self) -> None:
+        intern_fields(self, "user_id")
+        object.__setattr__(self, "attributes", interned_object(self.attributes))
 
 
 # --- hub hierarchies -------------------------------------------------------------------------
@@ -82,6 +104,9 @@ class HubItemUpserted:
     parent: str | None
     name: str
 
+    def __post_init__(self) -> None:
+        intern_fields(self, "list", "item", "parent")
+
 
 @dataclass(frozen=True, slots=True)
 class HubItemDeleted:
@@ -89,6 +114,9 @@ class HubItemDeleted:
 
     list: str
     item: str
+
+    def __post_init__(self) -> None:
+        intern_fields(self, "list", "item")
 
 
 # --- policies --------------------------------------------------------------------------------
@@ -107,6 +135,9 @@ class RuleWithdrawn:
 
     rule_id: str
 
+    def __post_init__(self) -> None:
+        intern_fields(self, "rule_id")
+
 
 # --- commands from qualified users --------------------------------------------------------
 
@@ -123,6 +154,9 @@ class SetAccess:
     item: str
     level: Level
 
+    def __post_init__(self) -> None:
+        intern_fields(self, "actor", "user", "spoke", "list", "item")
+
 
 @dataclass(frozen=True, slots=True)
 class CopyAccess:
@@ -135,6 +169,9 @@ class CopyAccess:
     spoke: str
     lists: tuple[str, ...] | None
     mode: Literal["merge", "replace"]
+
+    def __post_init__(self) -> None:
+        intern_fields(self, "actor", "source", "user", "spoke", "lists")
 
 
 UserEvent = (

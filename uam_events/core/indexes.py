@@ -30,14 +30,28 @@ class AttributeIndex:
     by_value: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
 
     def update(
-        self, user_id: str, old: Mapping[str, AttrValue], new: Mapping[str, AttrValue]
+        self,
+        user_id: str,
+        old: Mapping[str, AttrValue],
+        new: Mapping[str, AttrValue],
+        names: Iterable[str] | None = None,
     ) -> set[str]:
-        """Re-index one user's changed names; return the names whose value changed."""
-        self.users.add(user_id)
+        """Re-index one user's changed names; return the names whose value changed.
+
+        `names`, when given, holds every name that may have changed (the others are not read).
+        """
+        if not old:
+            self.users.add(user_id)
         get = old.get
-        changed = {n for n, value in new.items() if not same_json(get(n), value)}
-        if not new.keys() >= old.keys():
-            changed.update(old.keys() - new.keys())
+        if names is None:
+            changed = {n for n, v in new.items() if (b := get(n)) is not v and not same_json(b, v)}
+            if not new.keys() >= old.keys():
+                changed.update(old.keys() - new.keys())
+        else:
+            now = new.get
+            changed = {
+                n for n in names if (b := get(n)) is not (a := now(n)) and not same_json(b, a)
+            }
         by_value = self.by_value
         for name in changed:
             before, after = get(name), new.get(name)

@@ -2,9 +2,10 @@
 
 Invariants: every pair's stored access is the full resolution of the current state. An input
 names each pair it touched with what went stale there: its role (a role rule), its grants (an
-access rule, an explicit grant, a hierarchy change) or everything (membership, activation).
-Role and grants depend on disjoint inputs once membership and activation are fixed, so
-re-resolving only the stale part of a stored access gives the full resolution again.
+access rule, an explicit grant, a created or deleted item), only the cover of its own levels
+(items it owns moved: own levels do not depend on ancestors) or everything (membership,
+activation). Role and grants depend on disjoint inputs once membership and activation are
+fixed, so re-resolving only the stale part of a stored access gives the full resolution again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from uam_events.core.access import NOTHING, DefaultCause, RuleCause, UserAccess
 from uam_events.core.deltas import Delta, diff_access
-from uam_events.core.resolver import resolve_access, resolve_grants, resolve_role
+from uam_events.core.resolver import resolve_access, resolve_cover, resolve_grants, resolve_role
 from uam_events.core.rulebook import Pair
 from uam_events.core.rules import RoleRule, role_order
 from uam_events.core.spokes import Spoke
@@ -27,8 +28,8 @@ not an IntFlag: marking runs once per touched pair and enum arithmetic is slow).
 ROLE: Stale = 1
 GRANTS: Stale = 2
 EVERYTHING: Stale = ROLE | GRANTS
-COVER: Stale = GRANTS | 4
-"""The grants, including where the own levels stayed: items moved, so their ancestors changed."""
+COVER: Stale = 4
+"""Only the cover: items the pair owns moved, so their ancestors changed but no own level did."""
 
 
 def mark(stale: dict[Pair, Stale], pairs: Iterable[Pair], what: Stale) -> None:
@@ -116,20 +117,21 @@ def _resolve(
             hierarchies=st.hierarchies,
             previous=old or NOTHING,
         )
-    if what == ROLE:
+    new = old
+    if what & ROLE:
         role, because = resolve_role(spoke, user, rules.role_rules(user.id, spoke.id))
-        if role == old.role and because == old.role_because:
-            return None
-        return UserAccess(old.member, role, because, old.grants, old.text, old.own)
-    if not old.member:
-        return None
-    new = resolve_grants(
-        spoke,
-        user,
-        old,
-        access_rules=rules.access_rules(user.id, spoke.id),
-        explicit=st.explicit.of(user.id),
-        hierarchies=st.hierarchies,
-        moved=what == COVER,
-    )
+        if role != old.role or because != old.role_because:
+            new = UserAccess(old.member, role, because, old.grants, old.text, old.own)
+    if new.member and what & GRANTS:
+        new = resolve_grants(
+            spoke,
+            user,
+            new,
+            access_rules=rules.access_rules(user.id, spoke.id),
+            explicit=st.explicit.of(user.id),
+            hierarchies=st.hierarchies,
+            moved=bool(what & COVER),
+        )
+    elif new.member and what & COVER:
+        new = resolve_cover(spoke, user, new, st.hierarchies)
     return None if new is old else new

@@ -85,14 +85,26 @@ def own_levels(
 
 
 def minimal_grants(own: OwnLevels, hierarchies: Hierarchies) -> dict[GrantKey, Grant]:
-    """Return the items whose own level beats every ancestor's: the minimal cover."""
+    """Return the items whose own level beats every ancestor's: the minimal cover.
+
+    An item alone in its list has no ancestor among the own items: it is a grant unwalked.
+    """
     if len(own) < 2:
         return dict(own)
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for hub_list, _ in own:
+        (shared if hub_list in seen else seen).add(hub_list)
+    if not shared:
+        return dict(sorted(own.items()))
     grants: dict[GrantKey, Grant] = {}
     lists = hierarchies.lists
     get = own.get
     for key, grant in own.items():
         hub_list, item = key
+        if hub_list not in shared:
+            grants[key] = grant
+            continue
         items = lists[hub_list].items
         level = grant.level
         inherited = _NONE
@@ -181,6 +193,24 @@ def resolve_grants(
         text = previous.text
     else:
         text = render_text(spoke, grants)
+    return UserAccess(True, previous.role, previous.role_because, grants, text, own)
+
+
+def resolve_cover(
+    spoke: Spoke, user: UserRecord, previous: UserAccess, hierarchies: Hierarchies
+) -> UserAccess:
+    """Return a member's access with the cover of its unchanged own levels resolved again.
+
+    For a move: own levels do not depend on ancestors, and fewer than two own items are their
+    own cover whatever the tree, so only a pair owning two or more can change.
+    """
+    own = previous.own
+    if len(own) < 2 or not user.is_active_member(spoke.workspace_id):
+        return previous
+    grants = minimal_grants(own, hierarchies)
+    if grants == previous.grants:
+        return previous
+    text = render_text(spoke, grants)
     return UserAccess(True, previous.role, previous.role_because, grants, text, own)
 
 

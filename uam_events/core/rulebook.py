@@ -3,12 +3,14 @@
 Invariants: `matches` holds exactly the users each access and role rule's predicate matches.
 A clause's truth can only flip when a value it tests enters or leaves the user's values (or the
 attribute appears or disappears), so a user's change re-evaluates only the rules indexed under
-those values; a rule's change evaluates only the users the attribute index offers.
+the values that came (or the names that appeared or went) and the user's own matching rules
+that test a changed name; a rule's change evaluates only the users the attribute index offers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +35,18 @@ class RuleBook:
     rules: dict[str, Rule] = field(default_factory=dict)
     testing_value: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
     testing_presence: dict[str, set[str]] = field(default_factory=dict)
+    testing_name: dict[str, set[str]] = field(default_factory=dict)
+    """Attribute name -> the rules with a clause on it (whatever the clause)."""
     templating: dict[str, set[str]] = field(default_factory=dict)
+    """Attribute name -> the access rules whose item template it fills."""
     matching_empty: set[str] = field(default_factory=set)
-    on_list: dict[str, set[str]] = field(default_factory=dict)
+    naming: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """(hub list, item code) -> the access rules with a literal template naming that item."""
+    filling: dict[str, set[str]] = field(default_factory=dict)
+    """Hub list -> the access rules whose item template is filled from an attribute."""
     scopes_of: dict[str, set[str]] = field(default_factory=dict)
+    scope_lists: dict[str, list[QualifiedUser]] = field(default_factory=dict)
+    """Actor -> `scopes(actor)`, kept until a scope of theirs is published or withdrawn."""
     matches: RuleMatches = field(default_factory=RuleMatches)
 
     def access_rules(self, user_id: str, spoke_id: str) -> list[AccessRule]:
@@ -50,13 +60,17 @@ class RuleBook:
         return [rule for rule in found if isinstance(rule, RoleRule)]
 
     def scopes(self, actor: str) -> list[QualifiedUser]:
-        """Return an actor's qualified-user scopes, by rule id."""
-        found = (self.rules[r] for r in sorted(self.scopes_of.get(actor, ())))
-        return [s for s in found if isinstance(s, QualifiedUser)]
+        """Return an actor's qualified-user scopes, by rule id (a shared list: do not change it)."""
+        cached = self.scope_lists.get(actor)
+        if cached is None:
+            found = (self.rules[r] for r in sorted(self.scopes_of.get(actor, ())))
+            cached = self.scope_lists[actor] = [s for s in found if isinstance(s, QualifiedUser)]
+        return cached
 
-    def access_rules_on(self, hub_list: str) -> Iterator[AccessRule]:
-        """Yield the access rules granting items of a hub list (in no particular order)."""
-        for rule_id in self.on_list.get(hub_list, ()):
+    def access_rules_naming(self, hub_list: str, item: str) -> Iterator[AccessRule]:
+        """Yield the access rules that can grant an item: the literal ones naming it, then every
+        templated one of its list (in no particular order)."""
+        for rule_id in (*self.naming.get((hub_list, item), ()), *self.filling.get(hub_list, ())):
             rule = self.rules[rule_id]
             if isinstance(rule, AccessRule):
                 yield rule
@@ -67,13 +81,17 @@ class RuleBook:
         """Add or replace a rule; return the (spoke, user) pairs whose inputs changed.
 
         A replacement that keeps its predicate (and list and template attribute) keeps its
-        matches and indexes, and touches its matched users unless it grants the same thing. A
-        replacement that grants the same thing (only its predicate changed) touches only the
-        users entering or leaving its match; any other replacement touches all of them.
+        matches and indexes (a literal item moves in `naming`), and touches its matched users
+        unless it grants the same thing. A replacement that grants the same thing (only its
+        predicate changed) touches only the users entering or leaving its match; any other
+        replacement touches all of them.
         """
         previous = self.rules.get(rule.id)
         if previous is not None and _same_reach(previous, rule):
             self.rules[rule.id] = rule
+            if isinstance(previous, AccessRule) and isinstance(rule, AccessRule):
+                discard_member(self._list_index(previous), _list_key(previous), rule.id)
+                self._list_index(rule).setdefault(_list_key(rule), set()).add(rule.id)
             if _same_grant(previous, rule):
                 return set()
             return {(rule.spoke, u) for u in self.matches.users(rule.id)}  # type: ignore[union-attr]
@@ -81,13 +99,14 @@ class RuleBook:
         self.rules[rule.id] = rule
         if isinstance(rule, QualifiedUser):
             self.scopes_of.setdefault(rule.user, set()).add(rule.id)
+            self.scope_lists.pop(rule.user, None)
             return touched
         for found_under, key in self._index_keys(rule):
             found_under.setdefault(key, set()).add(rule.id)
         if rule.when.matches({}):
             self.matching_empty.add(rule.id)
         if isinstance(rule, AccessRule):
-            self.on_list.setdefault(rule.list, set()).add(rule.id)
+            self._list_index(rule).setdefault(_list_key(rule), set()).add(rule.id)
         matched = set()
         for user_id in index.candidates(rule.when):
             if rule.when.matches(users[user_id].attributes):
@@ -104,19 +123,20 @@ class RuleBook:
             return set()
         if isinstance(rule, QualifiedUser):
             discard_member(self.scopes_of, rule.user, rule_id)
+            self.scope_lists.pop(rule.user, None)
             return set()
         for found_under, key in self._index_keys(rule):
             discard_member(found_under, key, rule_id)
         self.matching_empty.discard(rule_id)
         if isinstance(rule, AccessRule):
-            discard_member(self.on_list, rule.list, rule_id)
+            discard_member(self._list_index(rule), _list_key(rule), rule_id)
         return {(rule.spoke, u) for u in self.matches.forget_rule(rule_id, rule.spoke)}
 
     def rematch(
         self,
         user: UserRecord,
         old: Mapping[str, AttrValue],
-        changed: Iterable[str] | None,
+        changed: AbstractSet[str] | None,
     ) -> tuple[set[str], set[str]]:
         """Re-evaluate the rules a change of `changed` names (None: a new user) can flip.
 
@@ -126,12 +146,13 @@ class RuleBook:
         matching access rule's item template reads a changed name.
         """
         if changed is None:
-            candidates, templated = self._affected({}, user.attributes, user.attributes)
+            changed = user.attributes.keys()
+            candidates, grant_spokes = self._flippable({}, user.attributes, changed, _NO_MATCHES)
             candidates |= self.matching_empty
         else:
-            candidates, templated = self._affected(old, user.attributes, changed)
+            mine = self.matches.rules_of.get(user.id, _NO_MATCHES)
+            candidates, grant_spokes = self._flippable(old, user.attributes, changed, mine)
         role_spokes: set[str] = set()
-        grant_spokes: set[str] = set()
         rules, user_id, attributes = self.rules, user.id, user.attributes
         mine = self.matches.rules_of.get(user_id, _NO_MATCHES)
         for rule_id in candidates:
@@ -146,11 +167,50 @@ class RuleBook:
                     role_spokes.add(rule.spoke)
                 else:
                     grant_spokes.add(rule.spoke)
-        for rule_id in templated:
-            spoke = rules[rule_id].spoke  # type: ignore[union-attr]
-            if rule_id in mine.get(spoke, _NO_RULES):
-                grant_spokes.add(spoke)
         return role_spokes, grant_spokes
+
+    def _flippable(
+        self,
+        old: Mapping[str, AttrValue],
+        new: Mapping[str, AttrValue],
+        changed: AbstractSet[str],
+        mine: Mapping[str, set[str]],
+    ) -> tuple[set[str], set[str]]:
+        """Return the rules whose match a change of `changed` names can flip, and the spokes
+        where a rule the user matches fills its item template from a changed name.
+
+        A rule that did not match starts to only if one of its clauses turns true, so it is
+        found under a key that came or a name that appeared or went; a rule that matched (the
+        user's own, `mine`) stops only if one of its clauses turns false, so it tests a
+        changed name. A templated rule that stops matching flips, so `mine` from before the
+        change finds every spoke whose templated items can change.
+        """
+        candidates: set[str] = set()
+        testing_value, testing_presence = self.testing_value, self.testing_presence
+        for name in changed:
+            before, after = old.get(name), new.get(name)
+            for key in key_changes(before, after)[1]:
+                found = testing_value.get((name, key))
+                if found:
+                    candidates.update(found)
+            if (before is None) != (after is None):
+                candidates.update(testing_presence.get(name, ()))
+        templated: set[str] = set()
+        testing_name, templating = self.testing_name, self.templating
+        for name in changed:
+            tests, fills = testing_name.get(name), templating.get(name)
+            if tests is None and fills is None:
+                continue
+            for spoke, rule_ids in mine.items():
+                if tests is not None:
+                    candidates.update(rule_ids & tests)
+                if fills is not None and not rule_ids.isdisjoint(fills):
+                    templated.add(spoke)
+        return candidates, templated
+
+    def _list_index(self, rule: AccessRule) -> dict[Any, set[str]]:
+        """Return the index of the items a rule can grant: by item if literal, else by list."""
+        return self.naming if rule.item.attribute is None else self.filling
 
     def _index_keys(self, rule: MatchedRule) -> Iterator[tuple[dict[Any, set[str]], Any]]:
         """Yield (index, key) pairs under which a rule is found."""
@@ -162,28 +222,15 @@ class RuleBook:
                     yield self.testing_value, (clause.attribute, scalar_key(value))
             elif isinstance(clause, Exists):
                 yield self.testing_presence, clause.attribute
-        if isinstance(rule, AccessRule) and rule.item.attribute is not None:
-            yield self.templating, rule.item.attribute
+        for name in rule.when.names:
+            yield self.testing_name, name
+        if isinstance(rule, AccessRule) and rule.template is not None:
+            yield self.templating, rule.template
 
-    def _affected(
-        self, old: Mapping[str, AttrValue], new: Mapping[str, AttrValue], changed: Iterable[str]
-    ) -> tuple[set[str], set[str]]:
-        candidates: set[str] = set()
-        templated: set[str] = set()
-        testing_value, templating = self.testing_value, self.templating
-        for name in changed:
-            before, after = old.get(name), new.get(name)
-            for keys in key_changes(before, after):
-                for key in keys:
-                    found = testing_value.get((name, key))
-                    if found:
-                        candidates.update(found)
-            if (before is None) != (after is None):
-                candidates.update(self.testing_presence.get(name, ()))
-            found = templating.get(name)
-            if found:
-                templated.update(found)
-        return candidates, templated
+
+def _list_key(rule: AccessRule) -> Any:
+    """Return the key a rule is found under in `naming` (literal) or `filling` (templated)."""
+    return rule.list if rule.item.attribute is not None else (rule.list, rule.item.prefix)
 
 
 def _same_reach(old: Rule, new: Rule) -> bool:

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 
 from uam_events.core.access import Grant, RuleCause
 from uam_events.core.levels import Level
-from uam_events.core.values import AttrValue, Scalar, ScalarKey, attr_scalars, scalar_key
+from uam_events.core.values import (
+    AttrValue,
+    Scalar,
+    ScalarKey,
+    attr_scalars,
+    intern_fields,
+    scalar_key,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +33,7 @@ class Equals:
     """The value when it is a string (a string attribute can equal nothing else), else None."""
 
     def __post_init__(self) -> None:
+        intern_fields(self, "attribute", "value")
         object.__setattr__(self, "key", scalar_key(self.value))
         object.__setattr__(self, "_text", self.value if type(self.value) is str else None)
 
@@ -49,6 +57,7 @@ class OneOf:
     keys: frozenset[ScalarKey] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        intern_fields(self, "attribute", "values")
         object.__setattr__(self, "keys", frozenset(scalar_key(v) for v in self.values))
 
     def holds(self, value: AttrValue | None) -> bool:
@@ -69,6 +78,9 @@ class Exists:
     attribute: str
     present: bool
 
+    def __post_init__(self) -> None:
+        intern_fields(self, "attribute")
+
     def holds(self, value: AttrValue | None) -> bool:
         """Return whether an attribute value satisfies this clause."""
         return (value is not None) is self.present
@@ -85,6 +97,8 @@ class Predicate:
     _tests: tuple[tuple[str, Callable[[AttrValue | None], bool]], ...] = field(
         init=False, repr=False, compare=False
     )
+    names: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The attribute names the clauses test."""
 
     def matches(self, attributes: Mapping[str, AttrValue]) -> bool:
         """Return whether a user with these attributes satisfies every clause."""
@@ -97,11 +111,12 @@ class Predicate:
     def __post_init__(self) -> None:
         tests = tuple((c.attribute, c.holds) for c in self.clauses)
         object.__setattr__(self, "_tests", tests)
+        object.__setattr__(self, "names", frozenset(c.attribute for c in self.clauses))
 
     @property
     def attributes(self) -> frozenset[str]:
         """Return the attribute names this predicate reads."""
-        return frozenset(c.attribute for c in self.clauses)
+        return self.names
 
     @property
     def signature(self) -> tuple[tuple[str, str, object], ...]:
@@ -128,6 +143,7 @@ class ItemTemplate:
     """The one item a literal template names (empty for a templated one)."""
 
     def __post_init__(self) -> None:
+        intern_fields(self, "prefix", "attribute", "suffix")
         object.__setattr__(self, "_literal", (self.prefix,) if self.attribute is None else ())
 
     @classmethod
@@ -212,10 +228,14 @@ class AccessRule:
     """The cause this rule's grants name, built once so every resolution shares it."""
     grant: Grant = field(init=False, repr=False, compare=False)
     """The grant this rule alone gives, built once so every resolution shares it."""
+    template: str | None = field(init=False, repr=False, compare=False)
+    """The attribute its item template is filled from (None: a literal item)."""
 
     def __post_init__(self) -> None:
+        intern_fields(self, "id", "spoke", "list")
         object.__setattr__(self, "cause", RuleCause(self.id))
         object.__setattr__(self, "grant", Grant(self.level, (self.cause,)))
+        object.__setattr__(self, "template", self.item.attribute)
 
     @property
     def attributes(self) -> frozenset[str]:
@@ -235,8 +255,11 @@ class RoleRule:
     priority: int = 0
     because: tuple[RuleCause] = field(init=False, repr=False, compare=False)
     """The causes this rule's role names, built once so every resolution shares them."""
+    template: None = field(default=None, init=False, repr=False, compare=False)
+    """No item template (the access rule's field, so both kinds read alike)."""
 
     def __post_init__(self) -> None:
+        intern_fields(self, "id", "spoke", "role")
         object.__setattr__(self, "because", (RuleCause(self.id),))
 
     @property
@@ -252,6 +275,9 @@ class ScopeItem:
     list: str
     item: str
 
+    def __post_init__(self) -> None:
+        intern_fields(self, "list", "item")
+
 
 @dataclass(frozen=True, slots=True)
 class QualifiedUser:
@@ -262,6 +288,9 @@ class QualifiedUser:
     spokes: tuple[str, ...]
     items: tuple[ScopeItem, ...]
     users: Predicate | None = None
+
+    def __post_init__(self) -> None:
+        intern_fields(self, "id", "user", "spokes")
 
     @property
     def attributes(self) -> frozenset[str]:

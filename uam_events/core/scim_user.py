@@ -8,6 +8,7 @@ leaves its argument untouched. After every operation the resource keeps a userNa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from sys import intern
 from typing import Literal
 
 from uam_events.core.scim_filter import Comparison, Filter, Logical, Negation, member
@@ -29,6 +30,7 @@ __all__ = [
     "apply_patch",
     "coerce_active",
     "profile_from_resource",
+    "updated_profile",
 ]
 
 ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -37,9 +39,15 @@ PROFILE_CORE = ("userName", "displayName", "title", "userType")
 PROFILE_NAME = ("givenName", "familyName")
 PROFILE_ENTERPRISE = ("employeeNumber", "costCenter", "organization", "division", "department")
 _ENTERPRISE_FOLDED = ENTERPRISE_URN.casefold()
+_CORE_FOLDED = CORE_USER_URN.lower()
 _CORE = tuple((n, n.casefold()) for n in PROFILE_CORE)
 _NAME = tuple((n, n.casefold()) for n in PROFILE_NAME)
 _ENTERPRISE = tuple((n, n.casefold()) for n in PROFILE_ENTERPRISE)
+_SHARED_VALUES = frozenset(
+    {"title", "userType", "costCenter", "organization", "division", "department", "manager"}
+)
+"""Profile names whose values many users share (unlike names, emails or employee numbers)."""
+_CORE_BY_FOLDED = {folded: name for name, folded in _CORE}
 _PROFILE_ORDER = tuple(
     sorted([*PROFILE_CORE, *PROFILE_NAME, *PROFILE_ENTERPRISE, "email", "manager"])
 )
@@ -76,6 +84,8 @@ class UserProfile:
     active: bool
     workspaces: frozenset[str]
     attributes: dict[str, AttrValue]
+    distinct_names: bool = True
+    """Whether no two top-level names of the resource fold alike (so each is read on its own)."""
 
 
 def coerce_active(raw: JsonValue) -> bool | None:
@@ -93,39 +103,130 @@ def apply_patch(resource: JsonObject, operations: tuple[PatchOperation, ...]) ->
     The result shares the attributes no operation touches with `resource` (see `scim_patch`).
     """
     result = dict(resource)
+    checked = _active_is_clean(resource)
     for index, operation in enumerate(operations):
         field = f"Operations[{index}]"
+        if checked and not _may_touch_checked(operation):
+            apply_operation(result, operation, field)
+            continue
         had_user_name = _user_name(result) is not None
         apply_operation(result, operation, field)
         _check(result, operation, field, had_user_name)
+        checked = True
     return result
+
+
+def _active_is_clean(resource: JsonObject) -> bool:
+    """Return whether `active` is absent or a boolean (so `_check` would change nothing)."""
+    key = find_key(resource, "active")
+    return key not in resource or isinstance(resource[key], bool)
+
+
+def _may_touch_checked(operation: PatchOperation) -> bool:
+    """Return whether an operation may change userName or `active`, which `_check` guards.
+
+    One with a path changes only the member it names (an extension's only inside it).
+    """
+    path = operation.path
+    if path is None:
+        return True
+    if path.schema is not None and path.schema.lower() != _CORE_FOLDED:
+        return False
+    return path.attribute.casefold() in ("username", "active")
 
 
 def profile_from_resource(resource: JsonObject) -> UserProfile:
     """Return the profile a stored SCIM User resource yields (a missing `active` is inactive)."""
     top = _folded(resource)
-    name = _folded(top.get("name"))
-    enterprise = _folded(top.get(_ENTERPRISE_FOLDED))
-    manager = enterprise.get("manager")
-    raw: dict[str, JsonValue] = {
-        "email": _email(top.get("emails")),
-        "manager": member(manager, "value") if isinstance(manager, dict) else manager,
-    }
-    for source, names in ((top, _CORE), (name, _NAME), (enterprise, _ENTERPRISE)):
-        for attribute, folded in names:
-            raw[attribute] = source.get(folded)
+    raw: dict[str, JsonValue] = {"email": _email(top.get("emails"))}
+    _read_name(raw, top.get("name"))
+    _read_enterprise(raw, top.get(_ENTERPRISE_FOLDED))
+    for attribute, folded in _CORE:
+        raw[attribute] = top.get(folded)
     profile: dict[str, AttrValue] = {}
     for key in _PROFILE_ORDER:
-        value = attr_value(raw[key])
+        value = _profile_value(key, raw[key])
         if value is not None:
             profile[key] = value
-    user_name = top.get("username")
     return UserProfile(
-        user_name=user_name if isinstance(user_name, str) and user_name.strip() else None,
+        user_name=_clean_user_name(top.get("username")),
         active=top.get("active") is True,
         workspaces=_workspaces(top.get("entitlements")),
         attributes=profile,
+        distinct_names=len(top) == len(resource),
     )
+
+
+def updated_profile(old: JsonObject, profile: UserProfile, new: JsonObject) -> UserProfile:
+    """Return the profile of `new`, given `old` and its profile; equal to `profile_from_resource`.
+
+    A patched resource shares every member no operation touched with the stored one (stored
+    resources are never changed in place), so only the sections whose top-level member is a
+    different object are read again; with other names, or names folding alike, read it all.
+    """
+    if not profile.distinct_names or new.keys() != old.keys():
+        return profile_from_resource(new)
+    touched = {key.casefold(): value for key, value in new.items() if old[key] is not value}
+    if not touched:
+        return profile
+    raw: dict[str, JsonValue] = {}
+    for folded, value in touched.items():
+        if folded == "name":
+            _read_name(raw, value)
+        elif folded == _ENTERPRISE_FOLDED:
+            _read_enterprise(raw, value)
+        elif folded == "emails":
+            raw["email"] = _email(value)
+        elif folded in _CORE_BY_FOLDED:
+            raw[_CORE_BY_FOLDED[folded]] = value
+    attributes = profile.attributes
+    if raw:
+        values = {key: _profile_value(key, value) for key, value in raw.items()}
+        if all(v is not None and k in attributes for k, v in values.items()):
+            attributes = {**attributes, **values}  # type: ignore[dict-item]
+        else:
+            attributes = {}
+            for key in _PROFILE_ORDER:
+                kept = values[key] if key in values else profile.attributes.get(key)
+                if kept is not None:
+                    attributes[key] = kept
+    get = touched.get
+    return UserProfile(
+        user_name=_clean_user_name(get("username")) if "username" in touched else profile.user_name,
+        active=get("active") is True if "active" in touched else profile.active,
+        workspaces=_workspaces(get("entitlements"))
+        if "entitlements" in touched
+        else profile.workspaces,
+        attributes=attributes,
+    )
+
+
+def _profile_value(name: str, raw: JsonValue) -> AttrValue | None:
+    """Return a profile attribute's value; values that many users share (departments, titles,
+    cost centres, managers) are interned, so rule tests and index lookups end on identity."""
+    value = attr_value(raw)
+    return intern(value) if type(value) is str and name in _SHARED_VALUES else value
+
+
+def _read_name(raw: dict[str, JsonValue], name: JsonValue) -> None:
+    """Read givenName and familyName from the `name` member."""
+    folded = _folded(name)
+    for attribute, key in _NAME:
+        raw[attribute] = folded.get(key)
+
+
+def _read_enterprise(raw: dict[str, JsonValue], extension: JsonValue) -> None:
+    """Read the enterprise extension's names and its manager's id."""
+    enterprise = _folded(extension)
+    manager = enterprise.get("manager")
+    raw["manager"] = member(manager, "value") if isinstance(manager, dict) else manager
+    for attribute, key in _ENTERPRISE:
+        raw[attribute] = enterprise.get(key)
+
+
+def _clean_user_name(user_name: JsonValue) -> str | None:
+    """Return a userName that is a non-blank string, else None."""
+    return user_name if isinstance(user_name, str) and user_name.strip() else None
 
 
 def _folded(obj: JsonValue) -> dict[str, JsonValue]:
@@ -183,7 +284,7 @@ def _workspaces(entitlements: JsonValue) -> frozenset[str]:
     if not isinstance(entitlements, list):
         return frozenset()
     return frozenset(
-        value
+        intern(value)
         for element in entitlements
         if isinstance(element, dict)
         and str(member(element, "type") or "").upper() == "WORKSPACE"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from uam_events.core.values import intern_fields
+
 
 @dataclass(frozen=True, slots=True)
 class SpokeList:
@@ -11,6 +13,9 @@ class SpokeList:
 
     hub: str
     name: str
+
+    def __post_init__(self) -> None:
+        intern_fields(self, "hub")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,7 @@ class Spoke:
     _hub_set: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        intern_fields(self, "id", "workspace_id")
         hubs = tuple(entry.hub for entry in self.lists)
         object.__setattr__(self, "hub_lists", hubs)
         object.__setattr__(self, "_hub_set", frozenset(hubs))

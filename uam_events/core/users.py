@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from uam_events.core.scim_user import profile_from_resource
+from uam_events.core.scim_user import UserProfile, profile_from_resource, updated_profile
 from uam_events.core.values import AttrValue, JsonObject, JsonValue, attr_value, to_json
 
 
@@ -26,6 +26,8 @@ class UserRecord:
     workspaces: frozenset[str] = frozenset()
     scim_attributes: dict[str, AttrValue] = field(default_factory=dict)
     attributes: dict[str, AttrValue] = field(default_factory=dict)
+    profile: UserProfile | None = field(default=None, compare=False, repr=False)
+    """What `resource` yields (kept with it, so a patch re-reads only the parts it changed)."""
 
     @property
     def provisioned(self) -> bool:
@@ -44,8 +46,13 @@ class UserRecord:
 
     def set_resource(self, resource: JsonObject) -> None:
         """Store a (revived) SCIM resource and derive name, activation, workspaces, attributes."""
-        profile = profile_from_resource(resource)
+        old, previous = self.resource, self.profile
+        if old is None or previous is None:
+            profile = profile_from_resource(resource)
+        else:
+            profile = updated_profile(old, previous, resource)
         self.resource = resource
+        self.profile = profile
         self.deleted = False
         self.user_name = profile.user_name
         self.active = profile.active

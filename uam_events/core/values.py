@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from sys import intern
 from typing import TypeAlias
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
@@ -117,3 +118,26 @@ def copy_json(value: JsonValue) -> JsonValue:
 def copy_object(obj: JsonObject) -> JsonObject:
     """Return a deep copy of a JSON object."""
     return {k: copy_json(v) for k, v in obj.items()}
+
+
+def intern_fields(obj: object, *names: str) -> None:
+    """Intern the named string fields of a frozen object (a tuple field: each string in it).
+
+    Ids, names and codes key the core's dicts and sets; when every copy of one is the same
+    object, a lookup ends on identity instead of comparing characters in far-apart memory.
+    """
+    for name in names:
+        value = getattr(obj, name)
+        if type(value) is str:
+            object.__setattr__(obj, name, intern(value))
+        elif type(value) is tuple:
+            object.__setattr__(obj, name, tuple(_interned(v) for v in value))
+
+
+def interned_object(obj: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    """Return a JSON object with its names and top-level string values interned."""
+    return {intern(k): _interned(v) for k, v in obj.items()}
+
+
+def _interned(value: JsonValue) -> JsonValue:
+    return intern(value) if type(value) is str else value

@@ -11,6 +11,7 @@ from uam_events.core.events import (
     HubItemDeleted,
     HubItemUpserted,
     IdentityAttributesChanged,
+    RulePublished,
     RuleWithdrawn,
     SetAccess,
     UserDeactivated,
@@ -18,6 +19,7 @@ from uam_events.core.events import (
     UserPatched,
 )
 from uam_events.core.levels import Level
+from uam_events.core.rules import AccessRule, Equals, ItemTemplate, OneOf, Predicate
 from uam_events.errors import InvalidInput
 
 
@@ -212,3 +214,64 @@ def test_a_value_changing_json_type_rematches_rules(
     raw = list(after) if isinstance(after, tuple) else after
     h.apply(IdentityAttributesChanged("u1", {"flag": raw}))  # type: ignore[dict-item]
     assert h.grants("u1") == {"P/B": "read"}
+
+
+def test_an_item_created_after_a_rule_was_edited_to_name_it_is_granted(
+    harness: Callable[[], Harness],
+) -> None:
+    """A literal rule moved from C to a not-yet-created item grants that item once it appears."""
+    h = harness()
+    h.user("u1")
+    h.grant("r-c", "C", Level.READ)
+    h.grant("r-c", "N", Level.READ)
+    assert h.grants("u1") == {}
+    h.apply(HubItemUpserted("P", "N", "A", "n"))
+    assert h.grants("u1") == {"P/N": "read"}
+    h.apply(HubItemUpserted("P", "C2", "A", "c2"))
+    assert h.grants("u1") == {"P/N": "read"}
+
+
+def test_a_rule_testing_one_name_twice_flips_when_both_clauses_change(
+    harness: Callable[[], Harness],
+) -> None:
+    """A value trading a listed element for another still re-evaluates a rule testing it twice."""
+    h = harness()
+    h.user("u1")
+    h.apply(IdentityAttributesChanged("u1", {"region": ["Y", "Q"]}))
+    when = Predicate((OneOf("region", ("Y", "Q")), Equals("region", "X")))
+    h.apply(RulePublished(AccessRule("r-x", "s1", "P", when, ItemTemplate.parse("B"), Level.READ)))
+    assert h.grants("u1") == {}
+    h.apply(IdentityAttributesChanged("u1", {"region": ["X", "Q"]}))
+    assert h.grants("u1") == {"P/B": "read"}
+
+
+def test_a_move_recovers_only_owners_of_two_items(harness: Callable[[], Harness]) -> None:
+    """Moved under C, D is covered for a user owning both; a sole owner of D keeps it."""
+    h = harness()
+    h.user("u1", department="Sales")
+    h.user("u2", department="Fin")
+    h.grant("r-c", "C", Level.WRITE, department="Sales")
+    h.grant("r-d", "D", Level.READ)
+    outcome = h.move("D", "C")
+    assert {d.user_id for d in outcome.deltas} == {"u1"}
+    assert h.grants("u1") == {"P/C": "write"}
+    assert h.grants("u2") == {"P/D": "read"}
+
+
+def test_a_withdrawn_or_narrowed_scope_stops_covering_later_commands(
+    harness: Callable[[], Harness],
+) -> None:
+    """Scopes are read afresh after each scope change: narrowed, then withdrawn."""
+    from uam_events.core.rules import QualifiedUser, ScopeItem
+
+    h = harness()
+    h.user("boss")
+    h.user("u1")
+    h.apply(RulePublished(QualifiedUser("q", "boss", ("s1",), (ScopeItem("P", "A"),))))
+    assert h.apply(SetAccess("c1", "boss", "u1", "s1", "P", "E", Level.READ)).decisions[0].accepted
+    h.apply(RulePublished(QualifiedUser("q", "boss", ("s1",), (ScopeItem("P", "C"),))))
+    refused = h.apply(SetAccess("c2", "boss", "u1", "s1", "P", "E", Level.WRITE)).decisions[0]
+    assert refused.reason == "item outside the actor's scope"
+    h.apply(RuleWithdrawn("q"))
+    refused = h.apply(SetAccess("c3", "boss", "u1", "s1", "P", "C", Level.WRITE)).decisions[0]
+    assert refused.reason == "actor is not a qualified user"

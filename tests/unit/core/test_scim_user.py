@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from uam_events.core.scim_filter import equalities
@@ -20,6 +20,7 @@ from uam_events.core.scim_user import (
     apply_patch,
     coerce_active,
     profile_from_resource,
+    updated_profile,
 )
 from uam_events.errors import InputError, InvalidInput, MalformedInput
 
@@ -461,3 +462,26 @@ def test_a_patched_resource_keeps_its_invariants(resource: dict[str, Any], ops: 
         return
     assert profile_from_resource(result).user_name == resource["userName"]
     assert result.get("active", False) in (True, False)
+
+
+SPELLED_RESOURCES = st.tuples(
+    RESOURCES, st.fixed_dictionaries({}, optional={"Title": TEXT, "DisplayName": TEXT})
+).map(lambda parts: {**parts[0], **parts[1]})
+"""Resources that may spell a name twice in different cases (the first spelling wins)."""
+
+
+@settings(max_examples=500)
+@given(SPELLED_RESOURCES, st.lists(OPERATIONS, max_size=2), st.lists(OPERATIONS, max_size=2))
+def test_an_updated_profile_equals_the_profile_read_afresh(
+    resource: dict[str, Any], first: list[Any], second: list[Any]
+) -> None:
+    """Re-reading only the members two patches in a row changed gives the whole profile."""
+    profile = profile_from_resource(resource)
+    for ops in (first, second):
+        try:
+            result = apply_patch(resource, tuple(ops))
+        except InputError:
+            continue
+        profile = updated_profile(resource, profile, result)
+        assert profile == profile_from_resource(result)
+        resource = result

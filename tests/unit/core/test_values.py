@@ -45,3 +45,19 @@ def test_values_equal_in_python_but_not_in_json_are_not_the_same() -> None:
     assert not same_json((1, "x"), (True, "x"))
     assert same_json(("x", 1), ("x", 1))
     assert not same_json(None, "x")
+
+
+def test_events_and_rules_built_from_equal_strings_share_one_id_object() -> None:
+    """Ids from two decodes (equal, distinct strings) end up as one object, so lookups end on
+    identity."""
+    from uam_events.core.events import IdentityAttributesChanged, UserDeleted
+    from uam_events.core.rules import Equals
+
+    first, second = "".join(["u-", "42"]), "".join(["u", "-42"])
+    assert first is not second
+    assert UserDeleted(first).user_id is UserDeleted(second).user_id
+    event = IdentityAttributesChanged(second, {"".join(["reg", "ion"]): "".join(["EM", "EA"])})
+    [(name, value)] = event.attributes.items()
+    clause = Equals("".join(["re", "gion"]), "".join(["E", "MEA"]))
+    assert name is clause.attribute
+    assert value is clause.value
