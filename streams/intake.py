@@ -8,7 +8,10 @@ events/s on the 2-core machine, the same agent reading the queue directly 4,600-
 (docs/decisions/streams.md). The intake does what the stream did that matters here: it
 registers the channel with the conductor, tracks each message as unacked, skips events fetched
 before the current rebalance generation or while flow is suspended (they come again from the
-committed offset), and acks through the message, as `Stream.ack` does.
+committed offset), and acks through the message, as `Stream.ack` does. It also reads a
+partition again where Faust lost records: `seek` drops what was fetched before the seek until
+the sought offset comes, and `recover_dropped` (a timer) seeks back a partition whose fetch
+ran past what was handed out.
 """
 
 from __future__ import annotations
