@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -108,6 +109,9 @@ def _run_pipeline(generated: Path, out: Path) -> None:
         command = [sys.executable, str(BROKER), "start", "--dir", str(out / "broker")]
         subprocess.run([*command, "--port", str(port)], check=True)
         bootstrap = f"127.0.0.1:{port}"
+    # each run uses new topics: a worker's RocksDB (or the sink's state) left by an earlier run
+    # would claim changelog offsets the new topics do not have, and Faust refuses to start
+    shutil.rmtree(out / "workers", ignore_errors=True)
     pipeline = Pipeline(
         generated / "config.yaml",
         bootstrap,
