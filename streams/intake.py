@@ -17,10 +17,17 @@ ran past what was handed out.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiokafka.errors import IllegalStateError
+
+log = logging.getLogger(__name__)
+
+RESEEKS = 10
+"""Seeks made again for one partition before the intake gives up waiting for the sought offset
+(about 20 s of checks): retention may have removed it from the topic."""
 
 GATHER_PAUSE = 0.005
 """How long a batch that is not full waits before looking at the queue again."""
@@ -43,6 +50,7 @@ class Intake:
         self._suspects: dict[Any, tuple[int, int]] = {}
         self._seeks: dict[Any, int] = {}
         """Partitions sought back, to their target offset, until a record at or before it comes."""
+        self._reseeks: dict[Any, int] = {}
 
     async def batches(
         self, size: int, within: float, idle: float | None = None
@@ -125,12 +133,18 @@ class Intake:
         if self.app.consumer_generation_id != self._generation:
             self._new_generation(self.app.consumer_generation_id)
         self._seeks[tp] = offset
+        self._reseeks[tp] = 0
         await self.app.consumer.seek(tp, offset)
+
+    def seeking(self, tp: Any) -> bool:
+        """Return whether a seek of `tp` waits for its offset to come."""
+        return tp in self._seeks
 
     def _new_generation(self, generation: int) -> None:
         # a rebalance seeks every partition to its committed offset: earlier seeks are void
         self.delivered.clear()
         self._seeks.clear()
+        self._reseeks.clear()
         self._suspects.clear()
         self._generation = generation
 
@@ -163,9 +177,20 @@ class Intake:
         if app.rebalancing or not app.flow_control.is_active() or self.waiting():
             self._suspects.clear()
             return []
-        for tp, offset in self._seeks.items():
+        for tp, offset in list(self._seeks.items()):
             # Faust's fetch loop may have been handing out an older batch when the seek came,
             # and it drops records below the last offset it handed out: seek again
+            self._reseeks[tp] += 1
+            if self._reseeks[tp] > RESEEKS:
+                log.error(
+                    "%s: offset %d never came after %d seeks (removed by retention?): "
+                    "going on from what the topic still holds",
+                    tp,
+                    offset,
+                    RESEEKS,
+                )
+                del self._seeks[tp]
+                continue
             await consumer.seek(tp, offset)
         committed: dict[Any, int | None] = getattr(consumer, "_committed_offset", {})
         found: dict[Any, tuple[int, int]] = {}

@@ -127,6 +127,9 @@ class Resolver:
                 admission = run.admit(event.message.offset)
                 if admission is Admission.SEEK:
                     await self._seek_back(intake, event.message.tp, run)
+                elif admission is Admission.DROP and not intake.seeking(event.message.tp):
+                    run.stop_seeking()  # the intake gave up: the sought records are gone
+                    admission = Admission.RECEIVE
                 if admission is not Admission.RECEIVE:
                     continue
                 unsaved[partition] = run
@@ -194,17 +197,15 @@ class Resolver:
     # --- recovery ----------------------------------------------------------------------
 
     async def _seek_back(self, intake: Intake, tp: Any, run: PartitionRun) -> None:
-        start = run.start
-        if start is None:
-            return
-        log.warning(
-            "partition %d: delivery began past offset %d (the checkpoint's next unfinished "
-            "record or Faust's committed offset): reading again from there",
-            tp.partition,
-            start,
-        )
-        self.stats.rewinds += 1
-        await intake.seek(tp, start)
+        if run.start is not None:
+            log.warning(
+                "partition %d: delivery began past %d, where its checkpoint (or Faust's commit) "
+                "left off: reading again from there",
+                tp.partition,
+                run.start,
+            )
+            self.stats.rewinds += 1
+            await intake.seek(tp, run.start)
 
     def _run(self, partition: int, partitions: ChangePartitions) -> PartitionRun:
         run = self.held.get(partition)

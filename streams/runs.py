@@ -81,6 +81,11 @@ class PartitionRun:
         self.seeking = True
         return Admission.SEEK
 
+    def stop_seeking(self) -> None:
+        """Receive from here on: the records sought are no longer in the topic."""
+        self.start = None
+        self.seeking = False
+
     def next_offset(self) -> int | None:
         """Return the first offset not finished yet: where a new owner must start reading."""
         for offset in self.inflight:

@@ -170,6 +170,14 @@ def test_a_delivery_past_the_checkpoint_seeks_back_once_then_drops() -> None:
     assert run.start is None
 
 
+def test_a_run_stops_seeking_when_the_records_are_gone() -> None:
+    """Told the sought records are gone, the run receives what comes."""
+    run = new_run(start=10)
+    assert run.admit(14) is Admission.SEEK
+    run.stop_seeking()
+    assert run.admit(15) is Admission.RECEIVE
+
+
 def test_a_delivery_at_or_before_the_checkpoint_is_received() -> None:
     """Records the checkpoint already covers come again and are received (then deduplicated)."""
     assert new_run(start=10).admit(7) is Admission.RECEIVE

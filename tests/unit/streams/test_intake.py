@@ -9,7 +9,7 @@ from typing import Any
 
 from mode.utils.queues import FlowControlEvent, ThrowableQueue
 
-from streams.intake import Intake
+from streams.intake import RESEEKS, Intake
 
 TP = namedtuple("TP", "topic partition")
 PART = TP("t", 0)
@@ -226,3 +226,22 @@ def test_a_partition_that_delivered_everything_is_left_alone() -> None:
 
     assert asyncio.run(scenario()) == [[], []]
     assert app.consumer.sought == []
+
+
+def test_a_seek_whose_offset_never_comes_is_given_up() -> None:
+    """After RESEEKS unanswered seeks (retention removed the records) the intake lets go."""
+    intake, app, _ = make_intake()
+    app.consumer.positions[PART] = 20
+
+    async def scenario() -> list[bool]:
+        await intake.seek(PART, 5)
+        states = []
+        for _ in range(RESEEKS + 1):
+            await intake.recover_dropped()
+            states.append(intake.seeking(PART))
+        return states
+
+    states = asyncio.run(scenario())
+    assert states[:RESEEKS] == [True] * RESEEKS
+    assert states[RESEEKS] is False
+    assert len(app.consumer.sought) == RESEEKS + 1
