@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from uam_events.anaplan.simulator.server import serve_in_thread
 from uam_events.anaplan.simulator.spoke_seed import source_file_id
 from uam_events.cli import app
 from uam_events.errors import ReconcileError
+from uam_events.estate import seed_inputs
 from uam_events.reconcile.runner import run_reconcile
 from uam_events.replay import replay_file
 from uam_events.settings import Settings, load_settings
@@ -85,24 +85,6 @@ class Spoke:
         assert task["result"]["failureDumpAvailable"] is False, task
 
 
-def _seed_inputs(out: Path) -> tuple[dict[str, list[str]], dict[str, list[Any]], set[str]]:
-    """Return members per workspace, items per hub list and every role, from replay output."""
-    members: dict[str, list[str]] = {}
-    for line in (out / "users.jsonl").read_text().splitlines():
-        user = json.loads(line)
-        for workspace in user["workspaces"]:
-            members.setdefault(workspace, []).append(user["userName"])
-    items: dict[str, list[Any]] = {}
-    with (out / "hierarchy.csv").open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            items.setdefault(row["list"], []).append(
-                (row["item"], row["name"], row["parent"] or None)
-            )
-    with (out / "roles.csv").open(newline="") as handle:
-        roles = {row["role"] for row in csv.DictReader(handle)}
-    return members, items, roles
-
-
 @pytest.fixture
 def spoke(example: Path, tmp_path: Path) -> Iterator[Spoke]:
     """Serve a simulator seeded from the example, its spokes empty; yield the set-up."""
@@ -110,7 +92,7 @@ def spoke(example: Path, tmp_path: Path) -> Iterator[Spoke]:
     replay = tmp_path / "replay"
     replay_file(example / "events.jsonl", settings, replay)
     secret = secrets.token_urlsafe(16)
-    members, items, roles = _seed_inputs(replay)
+    members, items, roles = seed_inputs(replay)
     seed = seed_for_settings(settings, members, items, secret, roles=roles)
     with serve_in_thread(simulator_app(seed, SimulatorOptions(task_seconds=0.0))) as url:
         data = yaml.safe_load((example / "config.yaml").read_text())

@@ -6,7 +6,6 @@ The simulator is driven in process through `httpx.ASGITransport` (STYLE item 8),
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +16,9 @@ import pytest
 
 from uam_events.anaplan.simulator import SimulatorOptions, seed_for_settings, simulator_app
 from uam_events.anaplan.simulator.spoke_seed import source_file_id
+from uam_events.estate import csv_dicts, seed_inputs
 from uam_events.replay import replay_file
 from uam_events.settings import Settings, SpokeSettings, load_settings
-
-Rows = list[dict[str, str]]
 
 
 @pytest.fixture
@@ -35,26 +33,6 @@ def replayed(example: Path, tmp_path: Path) -> Iterator[tuple[Settings, Path]]:
     settings = load_settings(example / "config.yaml", environ={})
     replay_file(example / "events.jsonl", settings, tmp_path)
     return settings, tmp_path
-
-
-def _csv(path: Path) -> Rows:
-    """Return a CSV file's rows as dicts."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _seed_inputs(out: Path) -> tuple[dict[str, list[str]], dict[str, list[Any]], set[str]]:
-    """Return members per workspace, items per hub list and every role, from replay output."""
-    members: dict[str, list[str]] = {}
-    for line in (out / "users.jsonl").read_text().splitlines():
-        user = json.loads(line)
-        for workspace in user["workspaces"]:
-            members.setdefault(workspace, []).append(user["userName"])
-    items: dict[str, list[Any]] = {}
-    for row in _csv(out / "hierarchy.csv"):
-        items.setdefault(row["list"], []).append((row["item"], row["name"], row["parent"] or None))
-    roles = {row["role"] for row in _csv(out / "roles.csv")}
-    return members, items, roles
 
 
 async def _push(client: httpx.AsyncClient, spoke: SpokeSettings, folder: Path) -> list[Any]:
@@ -85,7 +63,7 @@ async def test_the_full_load_leaves_each_spoke_holding_the_replayed_grants(
 ) -> None:
     """Roles and explicit access in every simulated spoke equal roles.csv and grants.csv."""
     settings, out = replayed
-    members, items, roles = _seed_inputs(out)
+    members, items, roles = seed_inputs(out)
     seed = seed_for_settings(settings, members, items, "pw-" + out.name, roles=roles)
     app = simulator_app(seed, SimulatorOptions(task_seconds=0.0))
     emails = {
@@ -105,7 +83,7 @@ async def test_the_full_load_leaves_each_spoke_holding_the_replayed_grants(
             names = {entry.hub: entry.name for entry in spoke.lists}
             expected_roles = {
                 emails[r["user_id"]]: r["role"]
-                for r in _csv(out / "roles.csv")
+                for r in csv_dicts(out / "roles.csv")
                 if r["spoke"] == spoke.id
                 and r["role"] != spoke.no_access_role
                 and emails[r["user_id"]] != integration
@@ -114,7 +92,7 @@ async def test_the_full_load_leaves_each_spoke_holding_the_replayed_grants(
             assert held_roles == expected_roles
             expected = {
                 (emails[g["user_id"]], names[g["list"]], g["item"]): g["level"].capitalize()
-                for g in _csv(out / "grants.csv")
+                for g in csv_dicts(out / "grants.csv")
                 if g["spoke"] == spoke.id and emails[g["user_id"]] != integration
             }
             held = {
@@ -125,7 +103,8 @@ async def test_the_full_load_leaves_each_spoke_holding_the_replayed_grants(
             }
             assert held == expected
             texts = {
-                row["Email Address"] for row in _csv(out / "imports" / spoke.id / "access_text.csv")
+                row["Email Address"]
+                for row in csv_dicts(out / "imports" / spoke.id / "access_text.csv")
             }
             assert set(view["access_text"]) == texts  # no text row for a no-access user
             failed = dict(
