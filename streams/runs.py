@@ -156,5 +156,6 @@ class ResolverStats:
         seconds = " ".join(f"{step} {spent:.1f}" for step, spent in self.seconds.items())
         return (
             f"{self.batches} batches, {self.received} events received, {self.applied} applied, "
-            f"{self.duplicates} duplicates; seconds {seconds}"
+            f"{self.duplicates} duplicates, {self.rewinds} rewinds, {self.abandoned} batches "
+            f"abandoned to rebalances; seconds {seconds}"
         )

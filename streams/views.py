@@ -40,6 +40,8 @@ def add_views(app: Any, resolver: Resolver, metrics: WorkerMetrics) -> None:
                 "duplicates": stats.duplicates,
                 "deltas": stats.deltas,
                 "dead_letters": stats.dead_letters,
+                "rewinds": stats.rewinds,
+                "abandoned": stats.abandoned,
             }
         )
 
