@@ -5,6 +5,11 @@ through one worker. Figures:
 - events/s end to end (produce to every change applied and its deltas sent), and its ratio to
   `uam replay` on the same input and to Faust alone (a no-op agent reading as many records,
   `bench/faust_ceiling.py`): the most one worker can do here whatever the work;
+- a bound that no worker of this design can pass here: a line read once by Faust (at the no-op
+  rate) and then processed exactly as `uam replay` processes it (decoding and the core), with
+  nothing else (no router hop, no outputs, no checkpoints): 1 / (1/Faust alone + 1/replay);
+- the worker's CPU time per input line over that phase (read from /proc: robust to the load of
+  other processes on the machine, which the wall-clock rate is not);
 - latency p50/p99 from produce to outputs sent, at a fixed offered load of live traffic
   (identity changes at --rate per second), read from the worker's latency histogram;
 - recovery: the worker killed with SIGKILL and restarted, time until it has caught up again,
@@ -78,22 +83,33 @@ def run(args: argparse.Namespace, folder: Path, bootstrap: str) -> None:
 
     ceiling = faust_alone(bootstrap, lines)
     print(f"  Faust alone (no-op agent)     {ceiling:8,.0f} events/s ({lines:,} records)")
+    bound = 1 / (1 / ceiling + replay_s / lines)
+    print(
+        f"  bound: Faust alone + replay   {bound:8,.0f} events/s (one Faust crossing per line "
+        f"plus the replay's own work, nothing else)"
+    )
 
     pipeline = Pipeline(config, bootstrap, folder / "workers", partitions=args.partitions)
     pipeline.create_topics()
     pipeline.start("w1", web_port=WEB_PORT)
     try:
         time.sleep(8)  # the worker joins its group before the clock starts
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), pipeline.cpu_seconds("w1")
         pipeline.produce(events)
         pipeline.wait_idle(timeout=1800)
         pipeline_s = time.perf_counter() - started
+        cpu = pipeline.cpu_seconds("w1") - cpu
         rate = lines / pipeline_s
         print(
             f"  end to end, 1 worker          {rate:8,.0f} events/s "
             f"({pipeline_s:.1f} s; uam replay {lines / replay_s:,.0f}/s, "
             f"ratio {rate / (lines / replay_s):.2f}; Faust alone ratio {rate / ceiling:.2f})   "
             f"target >= {TARGETS['events_per_s']:,}/s  {verdict(rate >= TARGETS['events_per_s'])}"
+        )
+        print(
+            f"  worker CPU per input line     {cpu / lines * 1000:8.2f} ms "
+            f"({cpu:.1f} s of CPU in {pipeline_s:.1f} s; the target leaves one process "
+            f"{1000 / TARGETS['events_per_s']:.2f} ms)"
         )
         before = histogram()
         offer_load(pipeline, args.rate, args.seconds)

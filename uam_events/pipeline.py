@@ -80,6 +80,12 @@ class Pipeline:
                 start_new_session=True,
             )
 
+    def cpu_seconds(self, name: str) -> float:
+        """Return the CPU time (user and system) a worker process has used so far (Linux)."""
+        fields = Path(f"/proc/{self.workers[name].pid}/stat").read_text().rsplit(")", 1)[1]
+        user, system = fields.split()[11:13]
+        return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+
     def kill(self, name: str) -> None:
         """Kill a worker with SIGKILL, as a crash would."""
         worker = self.workers.pop(name)
