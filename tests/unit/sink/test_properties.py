@@ -2,9 +2,10 @@
 
 The spoke is an in-test model of a Users list with Anaplan's additive rules: Read and Write
 add, Write implies Read, None removes an item the user has, No Access clears all selective
-access, and a user who leaves the workspace is dropped at once. After the last window (and
-one clean run, when rows were rejected on the way) it must hold exactly the final desired
-roles, grants and access texts.
+access and takes the user out of the Users list (so an access-text row for them is refused, as
+Anaplan and the simulator refuse it), and a user who leaves the workspace is dropped at once.
+After the last window (and one clean run, when rows were rejected on the way) it must hold
+exactly the final desired roles, grants and access texts.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.strategies import SPOKES, redeliveries, sink_input_sequences, window_cuts
+from tests.strategies import BASE_TREE, SPOKES, redeliveries, sink_input_sequences, window_cuts
 from tests.unit.sink.conftest import DELTA, spoke_settings
-from uam_events.contract.outputs import MembershipDelta
+from uam_events.contract.outputs import MembershipDelta, RoleDelta
 from uam_events.core.access import GrantKey
 from uam_events.core.engine import Engine
-from uam_events.core.events import Input
+from uam_events.core.events import Input, UserCreated, UserDeactivated
 from uam_events.core.levels import Level
 from uam_events.errors import InputError
 from uam_events.settings import SpokeSettings
@@ -74,10 +75,15 @@ class SpokeModel:
             self.users[email] = (role, access, text)
 
     def apply_texts(self, file: ImportFile, rejected: set[int]) -> list[int]:
-        """Apply the access-text rows; return the lines refused: users not in the Users list."""
+        """Apply the access-text rows; return the lines refused: users not in the Users list.
+
+        A user in the no-access role is not in it either: the text module is dimensioned by
+        the Users list, which No Access leaves.
+        """
         refused = []
         for line, row in enumerate(file.rows, start=2):
-            if row.cells[0] not in self.users:
+            held = self.users.get(row.cells[0])
+            if held is None or held[0] == self.spoke.no_access_role:
                 refused.append(line)
             elif line not in rejected:
                 role, access, _ = self.users[row.cells[0]]
@@ -215,3 +221,44 @@ def test_a_redelivered_delta_changes_nothing(inputs: list[Input], data: st.DataO
             again.window(window)
         assert again.pushes == once.pushes
         assert list(again.store.users()) == list(once.store.users())
+
+
+class _Draws(random.Random):
+    """A random source that answers `random()` from a fixed list (then 1.0: nothing rejected)."""
+
+    def __init__(self, draws: list[float]) -> None:
+        super().__init__(0)
+        self.draws = draws
+
+    def random(self) -> float:
+        return self.draws.pop(0) if self.draws else 1.0
+
+
+def test_a_text_accepted_while_the_role_row_failed_is_not_left_on_a_no_access_user() -> None:
+    """u1 is created inactive, re-created active, deactivated; the Planner row is rejected.
+
+    Its access text is refused too (No Access keeps u1 out of the Users list), so when u1
+    falls back to No Access the spoke holds no text for u1 (found by the property above).
+    """
+    resource = {
+        "userName": "u1@example.com",
+        "emails": [{"value": "u1@example.com", "primary": True}],
+        "entitlements": [{"value": "ws1", "type": "WORKSPACE"}],
+    }
+    inputs: list[Input] = [
+        *BASE_TREE,
+        UserCreated("u1", {**resource, "active": False}),
+        UserCreated("u1", {**resource, "active": True}),
+        UserDeactivated("u1"),
+    ]
+    engine, deltas = engine_deltas(inputs)
+    sink = SinkHarness(SETTINGS[0])
+    for window in windows(deltas, list(range(1, len(deltas)))):
+        to_planner = any(isinstance(d, RoleDelta) and d.to == "Planner" for d in window)
+        sink.window(window, _Draws([0.0] if to_planner else []))  # reject the users row
+    sink.window([])
+    assert (
+        sink.model.users
+        == desired(engine, SETTINGS[0])
+        == {"u1@example.com": ("No Access", {}, "")}
+    )
