@@ -10,14 +10,25 @@ model does per change: recompute every user of each spoke the change touches. Fi
 - rows of a full load against the naive users x items export of a UAM model;
 - peak memory of the process.
 
-Run: `make bench` or `.venv/bin/python bench/core.py [--users N] [--changes N] [--seed S]`.
+The core runs as the interpreter imports it: pure Python from `.venv`, compiled with mypyc from
+`.venv-compiled` (`make compiled`); the first line names the build, `--expect compiled|pure`
+refuses to run on the other one. The core's time is measured twice: wall time (the figure
+against the target) and CPU time of the process (`time.process_time`), which the other loads
+of a shared machine sway less. `--summary` prints one JSON line instead of the report;
+`--compare PYTHON` runs this benchmark alternately with this interpreter and PYTHON (`--rounds`
+times each) and prints the ratio of their CPU-time rates (`make bench`: compiled over pure).
+
+Run: `make bench` or `.venv/bin/python bench/core.py [--users N] [--changes N] [--seed S]
+[--expect compiled|pure] [--summary | --compare PYTHON [--rounds N]]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +51,7 @@ from uam_events.core.resolver import resolve_access
 from uam_events.core.rules import AccessRule, QualifiedUser, RoleRule
 from uam_events.core.spokes import Spoke
 from uam_events.core.state import State
+from uam_events.core_build import BUILDS, core_build, core_file
 from uam_events.errors import InputError
 from uam_events.generate import EnterpriseShape, generate_changes, generate_config, generate_setup
 from uam_events.inputs import decode_record
@@ -149,22 +161,25 @@ PerType = dict[str, list[float]]
 
 def measure_changes(
     engine: Engine, changes: list[Input], cost: dict[str, float]
-) -> tuple[float, float, int, int, PerType]:
-    """Apply changes one by one; return core seconds, baseline seconds, deltas, refusals and
-    the core seconds split by input type (the same measurements, summed apart)."""
+) -> tuple[float, float, float, int, int, PerType]:
+    """Apply changes one by one; return core seconds (wall, then CPU), baseline seconds,
+    deltas, refusals and the core's wall seconds split by input type (the same measurements,
+    summed apart)."""
     state = engine.state
-    incremental = baseline = 0.0
+    incremental = incremental_cpu = baseline = 0.0
     deltas = refused = 0
     per_type: PerType = {}
     for event in changes:
         before = affected_spokes(state, event)
         emitted = 0
+        begun_cpu = time.process_time()
         begun = time.perf_counter()
         try:
             emitted = len(engine.apply(event, "2026-11-20T00:00:00Z").deltas)
         except InputError:
             refused += 1
         spent = time.perf_counter() - begun
+        incremental_cpu += time.process_time() - begun_cpu
         incremental += spent
         deltas += emitted
         entry = per_type.setdefault(type(event).__name__, [0, 0.0, 0])
@@ -173,21 +188,64 @@ def measure_changes(
         entry[2] += emitted
         touched = set(before) | set(affected_spokes(state, event))
         baseline += sum(cost[s] for s in touched if s in cost)
-    return incremental, baseline, deltas, refused, per_type
+    return incremental, incremental_cpu, baseline, deltas, refused, per_type
 
 
-def main() -> int:
-    """Run the benchmark and print its figures."""
+def compare(args: argparse.Namespace) -> int:
+    """Run the benchmark alternately here and with `args.compare`; print the CPU-time ratio."""
+    pythons = [sys.executable, args.compare]
+    shape = ["--users", str(args.users), "--changes", str(args.changes), "--seed", str(args.seed)]
+    runs: dict[str, list[dict[str, float]]] = {}
+    for turn in range(args.rounds * 2):
+        python = pythons[turn % 2] if turn // 2 % 2 == 0 else pythons[1 - turn % 2]
+        command = [python, __file__, *shape, "--summary"]
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        runs.setdefault(summary["build"], []).append(summary)
+        print(
+            f"  {summary['build']:<8} {summary['events_per_s_cpu']:>8,.0f} events/s CPU time "
+            f"({summary['core_cpu_s']:.2f} s), {summary['events_per_s']:>8,.0f} events/s wall, "
+            f"{summary['deltas']:,.0f} deltas",
+            flush=True,
+        )
+    if sorted(runs) != sorted(BUILDS):
+        print(f"--compare needs one compiled and one pure interpreter, got {sorted(runs)}")
+        return 2
+    if len({run["deltas"] for build in BUILDS for run in runs[build]}) != 1:
+        print("the two builds emitted different deltas")
+        return 1
+    ratios = [
+        pure["core_cpu_s"] / compiled["core_cpu_s"]
+        for compiled, pure in zip(runs["compiled"], runs["pure"], strict=True)
+    ]
+    mean = math.prod(ratios) ** (1 / len(ratios))
+    print(
+        f"compiled over pure, CPU time of the core: {mean:.2f}x "
+        f"(geometric mean of {', '.join(f'{r:.2f}x' for r in ratios)}; same deltas)"
+    )
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--changes", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    parser.add_argument("--expect", choices=BUILDS, help="fail unless the core is this build")
+    parser.add_argument("--summary", action="store_true", help="print one JSON line only")
+    parser.add_argument("--compare", metavar="PYTHON", help="run alternately with PYTHON")
+    parser.add_argument("--rounds", type=int, default=2, help="runs per build with --compare")
+    return parser.parse_args()
+
+
+def prepare(args: argparse.Namespace) -> tuple[Settings, list[Input], list[Input], int, str]:
+    """Generate and decode the enterprise; return its settings, setup and change inputs, the
+    malformed change lines and how long generating and decoding took (as text)."""
     default = EnterpriseShape()
     shape = default if args.users == default.users else EnterpriseShape.scaled(args.users)
     if args.changes != shape.changes:
         shape = replace(shape, changes=args.changes)
-
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "config.yaml"
@@ -200,6 +258,20 @@ def main() -> int:
     setup, _ = decode(setup_lines)
     changes, malformed = decode(change_lines)
     decoding = time.perf_counter() - started
+    took = f"generated in {generated:.1f} s, decoded in {decoding:.1f} s"
+    return settings, setup, changes, malformed, took
+
+
+def main() -> int:
+    """Run the benchmark and print its figures."""
+    args = parse_args()
+    build = core_build()
+    if args.expect and build != args.expect:
+        print(f"--expect {args.expect}: the core is {build} ({core_file()})", file=sys.stderr)
+        return 2
+    if args.compare:
+        return compare(args)
+    settings, setup, changes, malformed, took = prepare(args)
 
     tune_gc()
     engine = Engine(settings.core_spokes())
@@ -208,19 +280,34 @@ def main() -> int:
     state = engine.state
 
     cost = baseline_cost(state)
-    incremental, baseline, deltas, refused, per_type = measure_changes(engine, changes, cost)
+    incremental, incremental_cpu, baseline, deltas, refused, per_type = measure_changes(
+        engine, changes, cost
+    )
     ours, naive = full_load_rows(state, settings)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     events = len(changes)
     rate = events / incremental
+    rate_cpu = events / incremental_cpu
     speedup = baseline / incremental
+    if args.summary:
+        summary = {
+            "build": build,
+            "events": events,
+            "deltas": deltas,
+            "core_s": incremental,
+            "core_cpu_s": incremental_cpu,
+            "events_per_s": rate,
+            "events_per_s_cpu": rate_cpu,
+        }
+        print(json.dumps(summary))
+        return 0
     users = sum(1 for u in state.users.values() if u.provisioned)
     items = sum(len(t.items) for t in state.hierarchies.lists.values())
+    print(f"core: {build} ({core_file()})")
     print(
         f"enterprise: {users:,} users, {len(state.spokes)} spokes, {items:,} items, "
-        f"{len(state.rules.rules)} rules (generated in {generated:.1f} s, decoded in "
-        f"{decoding:.1f} s, not counted below)"
+        f"{len(state.rules.rules)} rules ({took}, not counted below)"
     )
     print(
         f"initial load: {len(setup):,} inputs in {load_s:.2f} s "
@@ -245,6 +332,12 @@ def main() -> int:
             f"{rate:,.0f} events/s",
             f">= {TARGETS['events_per_s']:,}/s",
             rate >= TARGETS["events_per_s"],
+        ),
+        (
+            "incremental core, CPU time",
+            f"{rate_cpu:,.0f} events/s ({incremental_cpu:.2f} s)",
+            f">= {TARGETS['events_per_s']:,}/s",
+            rate_cpu >= TARGETS["events_per_s"],
         ),
         (
             "speed-up over the baseline",

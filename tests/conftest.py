@@ -1,7 +1,13 @@
-"""Session-wide fixtures: where the reference example lives, and simulated Anaplan tenants."""
+"""Session-wide fixtures: where the reference example lives, and simulated Anaplan tenants.
+
+The header names the build of the core under test; with UAM_EXPECT_CORE=compiled (or pure) the
+session stops before collecting when the imported core is the other build, so a compiled run
+(`make test-compiled`) cannot silently test the pure sources, nor the reverse.
+"""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,10 +21,39 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from uam_events.anaplan.simulator.seed import SimulatorSeed
+from uam_events.core_build import BUILDS, core_build, core_file
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORED_EXAMPLE = ROOT / "tests" / "data" / "shared-example"
 SHARED_EXAMPLE = ROOT.parent / "shared" / "examples"
+
+EXPECT_CORE = "UAM_EXPECT_CORE"
+
+
+def core_mismatch(expected: str | None, build: str, where: str) -> str | None:
+    """Return why a session expecting `expected` must not run on this core, or None."""
+    if not expected:
+        return None
+    if expected not in BUILDS:
+        return f"{EXPECT_CORE}={expected!r}: write one of {', '.join(BUILDS)}"
+    if build != expected:
+        return (
+            f"{EXPECT_CORE}={expected} but the core under test is {build} ({where}); "
+            "fix: `make test-compiled` for the compiled build, or unset it"
+        )
+    return None
+
+
+def pytest_report_header() -> str:
+    """Name the build of the core under test and where it was imported from."""
+    return f"uam_events core: {core_build()} ({core_file()})"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop the session at once when UAM_EXPECT_CORE names the other build of the core."""
+    problem = core_mismatch(os.environ.get(EXPECT_CORE), core_build(), core_file())
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 @pytest.fixture(scope="session")

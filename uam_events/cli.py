@@ -388,6 +388,15 @@ def sink_release(
     )
 
 
+@app.command()
+def version() -> None:
+    """Print the package version and the build of its core (compiled with mypyc, or pure)."""
+    from uam_events import __version__
+    from uam_events.core_build import core_build
+
+    out.print(f"uam-events {__version__}, core {core_build()}", highlight=False)
+
+
 def main() -> None:
     """Run the CLI."""
     app(prog_name="uam")
