@@ -52,8 +52,10 @@ def role_contested(state: State, pairs: Iterable[Pair], rule_id: str) -> list[Pa
     contender = rule if isinstance(rule, RoleRule) else None
     contested: list[Pair] = []
     users = rules.matches.users(rule_id)
+    users_of = state.users
     for pair in pairs:
-        old = state.access.get(pair)
+        user = users_of.get(pair[1])
+        old = None if user is None else user.access.get(pair[0])
         if old is not None and not old.member:
             continue
         because = old.role_because[0] if old is not None and len(old.role_because) == 1 else None
@@ -75,7 +77,7 @@ def role_contested(state: State, pairs: Iterable[Pair], rule_id: str) -> list[Pa
 def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
     """Resolve the stale part of each pair again; return the deltas, pairs in code-point order."""
     st = state
-    users, spokes, access, seqs = st.users, st.spokes, st.access, st.seqs
+    users, spokes = st.users, st.spokes
     deltas: list[Delta] = []
     for pair in sorted(stale):
         spoke_id, user_id = pair
@@ -83,7 +85,8 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
         spoke = spokes.get(spoke_id)
         if user is None or spoke is None:
             continue
-        old = access.get(pair)
+        access = user.access
+        old = access.get(spoke_id)
         new = _resolve(st, spoke, user, old, stale[pair])
         if new is None:
             continue
@@ -92,13 +95,16 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
         changes = diff_access(old, new)
         if old.own.keys() != new.own.keys():
             st.holders.replace(pair, old.own, new.own)
-        seq = seqs.get(pair, 0)
+        access[spoke_id] = new
+        if not changes:
+            continue
+        seqs = user.seqs
+        seq = seqs.get(spoke_id, 0)
         email = user.email
         for kind, body in changes:
             seq += 1
             deltas.append(Delta(spoke_id, user_id, email, kind, body, at, seq))
-        access[pair] = new
-        seqs[pair] = seq
+        seqs[spoke_id] = seq
     return deltas
 
 
