@@ -114,7 +114,7 @@ def _resolve(
     """Return a pair's access with its stale part resolved again (None: nothing changed)."""
     rules = st.rules
     if old is None or what & EVERYTHING == EVERYTHING:
-        return resolve_access(
+        new = resolve_access(
             spoke,
             user,
             access_rules=rules.access_rules(user.id, spoke.id),
@@ -123,6 +123,7 @@ def _resolve(
             hierarchies=st.hierarchies,
             previous=old or NOTHING,
         )
+        return None if new is old else new
     new = old
     if what & ROLE:
         role, because = resolve_role(spoke, user, rules.role_rules(user.id, spoke.id))
