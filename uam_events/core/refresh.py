@@ -50,26 +50,28 @@ def role_contested(state: State, pairs: Iterable[Pair], rule_id: str) -> list[Pa
     rules = state.rules
     rule = rules.rules.get(rule_id)
     contender = rule if isinstance(rule, RoleRule) else None
+    order = role_order(contender) if contender is not None else None
     contested: list[Pair] = []
     users = rules.matches.users(rule_id)
     users_of = state.users
     for pair in pairs:
-        user = users_of.get(pair[1])
-        old = None if user is None else user.access.get(pair[0])
+        spoke_id, user_id = pair
+        user = users_of.get(user_id)
+        old = None if user is None else user.access.get(spoke_id)
         if old is not None and not old.member:
             continue
         because = old.role_because[0] if old is not None and len(old.role_because) == 1 else None
         if because is None or (isinstance(because, RuleCause) and because.rule == rule_id):
             contested.append(pair)
             continue
-        if contender is None or pair[1] not in users:
+        if order is None or user_id not in users:
             continue
         if not isinstance(because, RuleCause):
             if not isinstance(because, DefaultCause) or because.default == "default_role":
                 contested.append(pair)
             continue
         winner = rules.rules.get(because.rule)
-        if not isinstance(winner, RoleRule) or role_order(contender) < role_order(winner):
+        if not isinstance(winner, RoleRule) or order < role_order(winner):
             contested.append(pair)
     return contested
 
