@@ -143,7 +143,7 @@ def full_load_rows(state: State, settings: Settings) -> tuple[int, int]:
     for spoke in state.spokes.values():
         members = [
             (state.users[u].email or u, a)
-            for (s, u), a in state.access.items()
+            for (s, u), a in state.resolved()
             if s == spoke.id and a.member
         ]
         ours += len(users_rows(spoke, members, settings.anaplan.auth.user))

@@ -83,7 +83,7 @@ class Outputs:
                 user_id,
                 None if user is None else user.email,
                 state.access_of(spoke_id, user_id),
-                seq=state.seqs.get((spoke_id, user_id), 0),
+                seq=state.seq_of(spoke_id, user_id),
                 at=at,
             )
             self._send(state_topic(self.settings, spoke_id), user_id, body)

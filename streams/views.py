@@ -63,7 +63,7 @@ def add_views(app: Any, resolver: Resolver, metrics: WorkerMetrics) -> None:
             user,
             record.email,
             state.access_of(spoke, user),
-            seq=state.seqs.get((spoke, user), 0),
+            seq=state.seq_of(spoke, user),
             at=None,
         )
         return web.json(body or {"spoke": spoke, "user_id": user, "holds": "nothing"})

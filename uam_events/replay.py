@@ -186,7 +186,7 @@ def summarize(replay: Replay) -> list[SpokeSummary]:
     state = replay.engine.state
     summaries = []
     for spoke_id in sorted(state.spokes):
-        accesses = [a for (s, _), a in state.access.items() if s == spoke_id and a.member]
+        accesses = [a for (s, _), a in state.resolved() if s == spoke_id and a.member]
         roles: dict[str, int] = {}
         for access in accesses:
             if access.role is not None:

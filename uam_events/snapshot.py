@@ -36,7 +36,7 @@ def write_jsonl(path: Path, records: Iterable[JsonValue]) -> None:
 
 
 def _resolved(state: State) -> Iterator[tuple[Pair, UserAccess]]:
-    return iter(sorted(state.access.items()))
+    return iter(sorted(state.resolved()))
 
 
 def write_snapshot(
@@ -88,9 +88,13 @@ def _effective_rows(state: State) -> Iterator[list[str]]:
 def _state_records(state: State, last_at: Mapping[Pair, str]) -> Iterator[JsonValue]:
     for (spoke_id, user_id), access in _resolved(state):
         email = state.users[user_id].email
-        pair = (spoke_id, user_id)
         record = state_json(
-            spoke_id, user_id, email, access, seq=state.seqs.get(pair, 0), at=last_at.get(pair)
+            spoke_id,
+            user_id,
+            email,
+            access,
+            seq=state.seq_of(spoke_id, user_id),
+            at=last_at.get((spoke_id, user_id)),
         )
         if record is not None:
             yield record

@@ -50,24 +50,28 @@ def role_contested(state: State, pairs: Iterable[Pair], rule_id: str) -> list[Pa
     rules = state.rules
     rule = rules.rules.get(rule_id)
     contender = rule if isinstance(rule, RoleRule) else None
+    order = role_order(contender) if contender is not None else None
     contested: list[Pair] = []
     users = rules.matches.users(rule_id)
+    users_of = state.users
     for pair in pairs:
-        old = state.access.get(pair)
+        spoke_id, user_id = pair
+        user = users_of.get(user_id)
+        old = None if user is None else user.access.get(spoke_id)
         if old is not None and not old.member:
             continue
         because = old.role_because[0] if old is not None and len(old.role_because) == 1 else None
         if because is None or (isinstance(because, RuleCause) and because.rule == rule_id):
             contested.append(pair)
             continue
-        if contender is None or pair[1] not in users:
+        if order is None or user_id not in users:
             continue
         if not isinstance(because, RuleCause):
             if not isinstance(because, DefaultCause) or because.default == "default_role":
                 contested.append(pair)
             continue
         winner = rules.rules.get(because.rule)
-        if not isinstance(winner, RoleRule) or role_order(contender) < role_order(winner):
+        if not isinstance(winner, RoleRule) or order < role_order(winner):
             contested.append(pair)
     return contested
 
@@ -75,7 +79,7 @@ def role_contested(state: State, pairs: Iterable[Pair], rule_id: str) -> list[Pa
 def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
     """Resolve the stale part of each pair again; return the deltas, pairs in code-point order."""
     st = state
-    users, spokes, access, seqs = st.users, st.spokes, st.access, st.seqs
+    users, spokes = st.users, st.spokes
     deltas: list[Delta] = []
     for pair in sorted(stale):
         spoke_id, user_id = pair
@@ -83,7 +87,8 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
         spoke = spokes.get(spoke_id)
         if user is None or spoke is None:
             continue
-        old = access.get(pair)
+        access = user.access
+        old = access.get(spoke_id)
         new = _resolve(st, spoke, user, old, stale[pair])
         if new is None:
             continue
@@ -92,13 +97,16 @@ def refresh(state: State, stale: Mapping[Pair, Stale], at: str) -> list[Delta]:
         changes = diff_access(old, new)
         if old.own.keys() != new.own.keys():
             st.holders.replace(pair, old.own, new.own)
-        seq = seqs.get(pair, 0)
+        access[spoke_id] = new
+        if not changes:
+            continue
+        seqs = user.seqs
+        seq = seqs.get(spoke_id, 0)
         email = user.email
         for kind, body in changes:
             seq += 1
             deltas.append(Delta(spoke_id, user_id, email, kind, body, at, seq))
-        access[pair] = new
-        seqs[pair] = seq
+        seqs[spoke_id] = seq
     return deltas
 
 
@@ -108,7 +116,7 @@ def _resolve(
     """Return a pair's access with its stale part resolved again (None: nothing changed)."""
     rules = st.rules
     if old is None or what & EVERYTHING == EVERYTHING:
-        return resolve_access(
+        new = resolve_access(
             spoke,
             user,
             access_rules=rules.access_rules(user.id, spoke.id),
@@ -117,6 +125,7 @@ def _resolve(
             hierarchies=st.hierarchies,
             previous=old or NOTHING,
         )
+        return None if new is old else new
     new = old
     if what & ROLE:
         role, because = resolve_role(spoke, user, rules.role_rules(user.id, spoke.id))

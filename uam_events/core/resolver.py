@@ -149,7 +149,9 @@ def resolve_access(
     """Return the user's whole access in the spoke.
 
     The access text is a pure function of the grants, so `previous`'s text is kept when a
-    member's grants did not change.
+    member's grants did not change. `previous`, when given, must be the full resolution of
+    the same hierarchies: a member's same own levels then give its grants without the cover
+    walk, and `previous` itself comes back when the role is the same too.
     """
     member = spoke.workspace_id in user.workspaces
     if not member:
@@ -159,6 +161,10 @@ def resolve_access(
     grants: dict[GrantKey, Grant] = {}
     if user.is_active_member(spoke.workspace_id):
         own = own_levels(spoke, user, access_rules, explicit, hierarchies)
+        if previous is not None and previous.member and own == previous.own:
+            if role == previous.role and role_because == previous.role_because:
+                return previous
+            return UserAccess(True, role, role_because, previous.grants, previous.text, own)
         grants = minimal_grants(own, hierarchies)
     unchanged = previous is not None and previous.member and previous.grants == grants
     text = previous.text if unchanged and previous else render_text(spoke, grants)

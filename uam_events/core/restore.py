@@ -42,6 +42,7 @@ class SavedUser:
     deleted: bool = False
     explicit: dict[ExplicitKey, ExplicitGrant] = field(default_factory=dict)
     seqs: dict[str, int] = field(default_factory=dict)
+    """Spoke id -> the last `seq` there; a spoke without one restores as 0."""
 
 
 def save_user(engine: Engine, user_id: str) -> SavedUser | None:
@@ -49,7 +50,8 @@ def save_user(engine: Engine, user_id: str) -> SavedUser | None:
     st = engine.state
     user = st.users.get(user_id)
     explicit = dict(st.explicit.of(user_id))
-    seqs = {s: st.seqs[(s, user_id)] for s in st.spokes if (s, user_id) in st.seqs}
+    held = user.seqs if user is not None else {}
+    seqs = {s: held[s] for s in st.spokes if held.get(s)}  # zero seqs are not saved
     if user is None and not explicit and not seqs:
         return None
     saved = SavedUser(user_id, explicit=explicit, seqs=seqs)
@@ -95,10 +97,8 @@ def restore(
         for key, grant in sorted(saved.explicit.items()):
             st.explicit.put(saved.id, key, grant)
     refresh(st, {(s, saved.id): EVERYTHING for s in st.spokes for saved in saved_users}, at="")
-    st.seqs.clear()
     for saved in saved_users:
-        for spoke_id, seq in saved.seqs.items():
-            st.seqs[(spoke_id, saved.id)] = seq
+        st.users[saved.id].seqs = {s: seq for s, seq in saved.seqs.items() if seq}
     return engine
 
 

@@ -3,8 +3,9 @@
 Invariants: `matches` holds exactly the users each access and role rule's predicate matches.
 A clause's truth can only flip when a value it tests enters or leaves the user's values (or the
 attribute appears or disappears), so a user's change re-evaluates only the rules indexed under
-the values that came (or the names that appeared or went) and the user's own matching rules
-that test a changed name; a rule's change evaluates only the users the attribute index offers.
+the values that came (a two-clause rule only if its other clause holds: `guards`), the names
+that appeared or went, and the user's own matching rules testing a value that went; a rule's
+change evaluates only the users the attribute index offers.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
+from uam_events.core.guards import Guards, clause_keys, sole_value
 from uam_events.core.indexes import AttributeIndex, RuleMatches, discard_member
-from uam_events.core.rules import AccessRule, Equals, Exists, OneOf, QualifiedUser, RoleRule, Rule
+from uam_events.core.rules import AccessRule, Equals, OneOf, QualifiedUser, RoleRule, Rule
 from uam_events.core.users import UserRecord
-from uam_events.core.values import AttrValue, ScalarKey, key_changes, scalar_key
+from uam_events.core.values import AttrValue, ScalarKey, key_changes
 
 Pair = tuple[str, str]
 """(spoke id, user id): the unit of resolution."""
@@ -34,9 +36,14 @@ class RuleBook:
 
     rules: dict[str, Rule] = field(default_factory=dict)
     testing_value: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
+    """(attribute, key) -> the rules with a value clause testing it."""
+    sole: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
+    """(attribute, key) -> the rules whose predicate is one value clause testing it."""
+    opening: dict[tuple[str, ScalarKey], set[str]] = field(default_factory=dict)
+    """(attribute, key) -> the other rules testing it that `guards` does not hold."""
+    guards: Guards = field(default_factory=Guards)
+    """The rules of two clauses, by one clause's value and then the other clause's."""
     testing_presence: dict[str, set[str]] = field(default_factory=dict)
-    testing_name: dict[str, set[str]] = field(default_factory=dict)
-    """Attribute name -> the rules with a clause on it (whatever the clause)."""
     templating: dict[str, set[str]] = field(default_factory=dict)
     """Attribute name -> the access rules whose item template it fills."""
     matching_empty: set[str] = field(default_factory=set)
@@ -103,6 +110,7 @@ class RuleBook:
             return touched
         for found_under, key in self._index_keys(rule):
             found_under.setdefault(key, set()).add(rule.id)
+        self.guards.add(rule.id, rule.when)
         if rule.when.matches({}):
             self.matching_empty.add(rule.id)
         if isinstance(rule, AccessRule):
@@ -127,6 +135,7 @@ class RuleBook:
             return set()
         for found_under, key in self._index_keys(rule):
             discard_member(found_under, key, rule_id)
+        self.guards.remove(rule_id, rule.when)
         self.matching_empty.discard(rule_id)
         if isinstance(rule, AccessRule):
             discard_member(self._list_index(rule), _list_key(rule), rule_id)
@@ -147,19 +156,20 @@ class RuleBook:
         """
         if changed is None:
             changed = user.attributes.keys()
-            candidates, grant_spokes = self._flippable({}, user.attributes, changed, _NO_MATCHES)
+            found = self._flippable({}, user.attributes, changed, _NO_MATCHES)
+            candidates, sure, grant_spokes = found
             candidates |= self.matching_empty
         else:
             mine = self.matches.rules_of.get(user.id, _NO_MATCHES)
-            candidates, grant_spokes = self._flippable(old, user.attributes, changed, mine)
+            candidates, sure, grant_spokes = self._flippable(old, user.attributes, changed, mine)
         role_spokes: set[str] = set()
         rules, user_id, attributes = self.rules, user.id, user.attributes
         mine = self.matches.rules_of.get(user_id, _NO_MATCHES)
-        for rule_id in candidates:
+        for rule_id in (*sure, *candidates):
             rule = rules[rule_id]
             if isinstance(rule, QualifiedUser):
                 continue
-            matched = rule.when.matches(attributes)
+            matched = rule_id in sure or rule.when.matches(attributes)
             if matched != (rule_id in mine.get(rule.spoke, _NO_RULES)):
                 self.matches.record(rule_id, rule.spoke, user_id, matched)
                 mine = self.matches.rules_of.get(user_id, _NO_MATCHES)
@@ -175,55 +185,89 @@ class RuleBook:
         new: Mapping[str, AttrValue],
         changed: AbstractSet[str],
         mine: Mapping[str, set[str]],
-    ) -> tuple[set[str], set[str]]:
-        """Return the rules whose match a change of `changed` names can flip, and the spokes
-        where a rule the user matches fills its item template from a changed name.
+    ) -> tuple[set[str], set[str], set[str]]:
+        """Return the rules whose match a change of `changed` names can flip, those of them
+        that surely match now, and the spokes where a rule the user matches fills its item
+        template from a changed name.
 
         A rule that did not match starts to only if one of its clauses turns true, so it is
-        found under a key that came or a name that appeared or went; a rule that matched (the
-        user's own, `mine`) stops only if one of its clauses turns false, so it tests a
-        changed name. A templated rule that stops matching flips, so `mine` from before the
-        change finds every spoke whose templated items can change.
+        found under a key that came (a rule `guards` holds only when its other clause holds
+        now) or a name that appeared or went; a rule that matched (the user's own, `mine`)
+        stops only if one of its clauses turns false: a value clause whose key went, or a
+        presence test whose name appeared or went. A templated rule that stops matching
+        flips, so `mine` from before the change finds every spoke whose templated items can
+        change. A rule of one value clause found under a key that came matches now, and so does
+        a rule `guards` finds: they are sure, not evaluated.
         """
         candidates: set[str] = set()
-        testing_value, testing_presence = self.testing_value, self.testing_presence
+        sure: set[str] = set()
+        sole = self.sole
+        losing: set[str] = set()
+        testing_value, testing_presence, opening = (
+            self.testing_value,
+            self.testing_presence,
+            self.opening,
+        )
+        passing = self.guards.passing
         for name in changed:
             before, after = old.get(name), new.get(name)
-            for key in key_changes(before, after)[1]:
-                found = testing_value.get((name, key))
+            gone, came = key_changes(before, after)
+            for key in came:
+                found = opening.get((name, key))
                 if found:
                     candidates.update(found)
+                found = sole.get((name, key))
+                if found:
+                    sure.update(found)
+                passing(name, key, new, sure)
+            for key in gone:
+                found = testing_value.get((name, key))
+                if found:
+                    losing.update(found)
             if (before is None) != (after is None):
                 candidates.update(testing_presence.get(name, ()))
+        if not mine:
+            return candidates, sure, set()
+        if losing:
+            for rule_ids in mine.values():
+                candidates.update(rule_ids & losing)
+        return candidates, sure, self._templated(changed, mine)
+
+    def _templated(self, changed: AbstractSet[str], mine: Mapping[str, set[str]]) -> set[str]:
+        """Return the spokes where a rule the user matches fills its template from `changed`."""
         templated: set[str] = set()
-        testing_name, templating = self.testing_name, self.templating
+        templating = self.templating
         for name in changed:
-            tests, fills = testing_name.get(name), templating.get(name)
-            if tests is None and fills is None:
+            fills = templating.get(name)
+            if fills is None:
                 continue
             for spoke, rule_ids in mine.items():
-                if tests is not None:
-                    candidates.update(rule_ids & tests)
-                if fills is not None and not rule_ids.isdisjoint(fills):
+                if not rule_ids.isdisjoint(fills):
                     templated.add(spoke)
-        return candidates, templated
+        return templated
 
     def _list_index(self, rule: AccessRule) -> dict[Any, set[str]]:
         """Return the index of the items a rule can grant: by item if literal, else by list."""
         return self.naming if rule.item.attribute is None else self.filling
 
     def _index_keys(self, rule: MatchedRule) -> Iterator[tuple[dict[Any, set[str]], Any]]:
-        """Yield (index, key) pairs under which a rule is found."""
+        """Yield (index, key) pairs under which a rule is found (its clause values only when
+        `guards` does not hold it)."""
+        opened = self.sole if sole_value(rule.when) else None
+        if opened is None and clause_keys(rule.when) is None:
+            opened = self.opening
         for clause in rule.when.clauses:
             if isinstance(clause, Equals):
-                yield self.testing_value, (clause.attribute, scalar_key(clause.value))
+                keys: tuple[ScalarKey, ...] = (clause.key,)
             elif isinstance(clause, OneOf):
-                for value in clause.values:
-                    yield self.testing_value, (clause.attribute, scalar_key(value))
-            elif isinstance(clause, Exists):
+                keys = tuple(clause.keys)
+            else:
                 yield self.testing_presence, clause.attribute
-        for name in rule.when.names:
-            yield self.testing_name, name
+                continue
+            for key in keys:
+                yield self.testing_value, (clause.attribute, key)
+                if opened is not None:
+                    yield opened, (clause.attribute, key)
         if isinstance(rule, AccessRule) and rule.template is not None:
             yield self.templating, rule.template
 

@@ -88,28 +88,49 @@ class Exists:
 
 Clause = Equals | OneOf | Exists
 
+Test = tuple[str, frozenset[ScalarKey] | None, Callable[[AttrValue | None], bool]]
+"""One clause, flat: attribute, the keys a string must be one of (None: any), the test."""
+
+
+def _string_keys(clause: Clause) -> frozenset[ScalarKey] | None:
+    """Return the keys a string value must be one of to satisfy a clause (None: a presence
+    test, which a string passes or fails by `holds`)."""
+    if isinstance(clause, Equals):
+        return frozenset((clause.key,))
+    if isinstance(clause, OneOf):
+        return clause.keys
+    return None
+
 
 @dataclass(frozen=True, slots=True)
 class Predicate:
     """Clauses ANDed; no clause matches every user."""
 
     clauses: tuple[Clause, ...] = ()
-    _tests: tuple[tuple[str, Callable[[AttrValue | None], bool]], ...] = field(
-        init=False, repr=False, compare=False
-    )
+    _tests: tuple[Test, ...] = field(init=False, repr=False, compare=False)
+    """Per clause: the attribute, the keys a string value must be one of (None: a presence
+    test) and the clause's own test for other values."""
     names: frozenset[str] = field(init=False, repr=False, compare=False)
     """The attribute names the clauses test."""
 
     def matches(self, attributes: Mapping[str, AttrValue]) -> bool:
-        """Return whether a user with these attributes satisfies every clause."""
+        """Return whether a user with these attributes satisfies every clause.
+
+        Flat: a string value (most values) is tested by one set lookup, without a call; a
+        list, a number, a boolean or an absent value by the clause's `holds`.
+        """
         get = attributes.get
-        for attribute, holds in self._tests:  # noqa: SIM110 - a plain loop: the hottest path
-            if not holds(get(attribute)):
+        for attribute, keys, holds in self._tests:
+            value = get(attribute)
+            if keys is not None and type(value) is str:
+                if value not in keys:  # a string is its own key
+                    return False
+            elif not holds(value):
                 return False
         return True
 
     def __post_init__(self) -> None:
-        tests = tuple((c.attribute, c.holds) for c in self.clauses)
+        tests = tuple((c.attribute, _string_keys(c), c.holds) for c in self.clauses)
         object.__setattr__(self, "_tests", tests)
         object.__setattr__(self, "names", frozenset(c.attribute for c in self.clauses))
 

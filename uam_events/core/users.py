@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from uam_events.core.access import UserAccess
 from uam_events.core.scim_user import UserProfile, profile_from_resource, updated_profile
 from uam_events.core.values import AttrValue, JsonObject, JsonValue, attr_value, to_json
 
@@ -28,6 +29,10 @@ class UserRecord:
     attributes: dict[str, AttrValue] = field(default_factory=dict)
     profile: UserProfile | None = field(default=None, compare=False, repr=False)
     """What `resource` yields (kept with it, so a patch re-reads only the parts it changed)."""
+    access: dict[str, UserAccess] = field(default_factory=dict, compare=False, repr=False)
+    """Spoke id -> the user's last resolved access there (read through `State.access_of`)."""
+    seqs: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """Spoke id -> the `seq` of the user's last delta there (absent: 0; `State.seq_of`)."""
 
     @property
     def provisioned(self) -> bool:

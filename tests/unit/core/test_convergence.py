@@ -67,8 +67,8 @@ def test_folded_state_is_the_materialised_state(inputs: list[Input]) -> None:
     """Folding the deltas gives the engine's own current access, causes and text included."""
     engine, deltas = run(inputs)
     folded = fold_all(deltas)
-    for (spoke_id, user_id), access in engine.state.access.items():
-        seq = engine.state.seqs.get((spoke_id, user_id), 0)
+    for (spoke_id, user_id), access in engine.state.resolved():
+        seq = engine.state.seq_of(spoke_id, user_id)
         record = state_json(spoke_id, user_id, None, access, seq=seq, at=None)
         got = folded.get((spoke_id, user_id))
         if record is None:
@@ -91,7 +91,7 @@ def test_effective_levels_never_drop_and_grants_reproduce_them(inputs: list[Inpu
     """Effective levels never drop down the tree, and inheritance from the grants rebuilds them."""
     engine, _ = run(inputs)
     state = engine.state
-    for (spoke_id, user_id), access in state.access.items():
+    for (spoke_id, user_id), access in state.resolved():
         naive = naive_access(state, state.spokes[spoke_id], state.users[user_id])
         for hub_list in state.spokes[spoke_id].hub_lists:
             tree = state.hierarchies.get(hub_list)

@@ -69,9 +69,9 @@ def test_a_restored_engine_continues_exactly_like_the_original(
     items, users = save_everything(original, inputs[:cut])
     lists = set(original.state.hierarchies.lists)
     restored = restore(SPOKES, lists=lists, items=items, rules=rules.values(), users=users)
-    assert restored.state.seqs == original.state.seqs
+    assert dict(restored.state.seqs()) == dict(original.state.seqs())
     assert apply_all(restored, inputs[cut:], dict(rules)) == apply_all(original, inputs[cut:], {})
-    pairs = set(original.state.access) | set(restored.state.access)
+    pairs = {p for p, _ in original.state.resolved()} | {p for p, _ in restored.state.resolved()}
     for spoke_id, user_id in pairs:
         assert restored.state.access_of(spoke_id, user_id) == original.state.access_of(
             spoke_id, user_id
@@ -85,7 +85,9 @@ def test_restoring_emits_nothing_and_keeps_seqs() -> None:
     """A restore of a user with a seq keeps the seq and resolves its access silently."""
     saved = SavedUser("u1", seqs={SPOKES[0].id: 7})
     engine = restore(SPOKES, lists=[], items=[], rules=[], users=[saved])
-    assert engine.state.seqs == {(SPOKES[0].id, "u1"): 7}
+    assert dict(engine.state.seqs()) == {(SPOKES[0].id, "u1"): 7}
+    assert engine.state.seq_of(SPOKES[0].id, "u1") == 7
+    assert engine.state.seq_of(SPOKES[0].id, "nobody") == 0
 
 
 def test_items_are_restored_parents_first() -> None:

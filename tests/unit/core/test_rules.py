@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from uam_events.core.guards import Guards
 from uam_events.core.rules import Equals, Exists, ItemTemplate, OneOf, Predicate
+from uam_events.core.values import AttrValue, attr_scalars, scalar_key
 
 
 @pytest.mark.parametrize(
@@ -78,3 +80,59 @@ def test_fillers_invert_filling(prefix: str, middle: str, suffix: str) -> None:
     item = f"{prefix}{middle}{suffix}"
     for filler in template.fillers_for(item):
         assert template.items_for({"attr": filler}) == (item,)
+
+
+_GUARD_VALUES = st.sampled_from(("x", "y", 1, True, 1.0))
+_GUARD_NAMES = st.sampled_from(("a", "b", "c"))
+_guard_clauses = st.one_of(
+    st.builds(Equals, _GUARD_NAMES, _GUARD_VALUES),
+    st.builds(OneOf, _GUARD_NAMES, st.lists(_GUARD_VALUES, min_size=1, max_size=2).map(tuple)),
+    st.builds(Exists, _GUARD_NAMES, st.booleans()),
+)
+_guard_attributes = st.dictionaries(
+    _GUARD_NAMES,
+    st.one_of(_GUARD_VALUES, st.lists(_GUARD_VALUES, min_size=1, max_size=3).map(tuple)),
+)
+
+
+@given(
+    st.lists(st.lists(_guard_clauses, min_size=1, max_size=3), max_size=6),
+    _guard_attributes,
+)
+def test_guards_find_exactly_the_matching_rules_testing_a_value(
+    clause_lists: list[list[Equals | OneOf | Exists]], attributes: dict[str, AttrValue]
+) -> None:
+    """For each value a user holds, the guards give exactly the rules they hold that test it
+    and that a brute-force match finds."""
+    guards = Guards()
+    predicates = {f"r{i}": Predicate(tuple(clauses)) for i, clauses in enumerate(clause_lists)}
+    held = {rule_id for rule_id, p in predicates.items() if guards.add(rule_id, p)}
+    for name, value in attributes.items():
+        for scalar in attr_scalars(value):
+            key = scalar_key(scalar)
+            found: set[str] = set()
+            guards.passing(name, key, attributes, found)
+            expected = {
+                rule_id
+                for rule_id in held
+                if predicates[rule_id].matches(attributes)
+                and any(
+                    isinstance(c, Equals | OneOf)
+                    and c.attribute == name
+                    and key in ({c.key} if isinstance(c, Equals) else c.keys)
+                    for c in predicates[rule_id].clauses
+                )
+            }
+            assert found == expected
+    for rule_id in held:
+        guards.remove(rule_id, predicates[rule_id])
+    assert guards.under == {}
+
+
+@given(st.lists(_guard_clauses, max_size=3), _guard_attributes)
+def test_a_flat_match_is_every_clause_holding(
+    clauses: list[Equals | OneOf | Exists], attributes: dict[str, AttrValue]
+) -> None:
+    """The flat clause tests of `matches` agree with each clause's own `holds`."""
+    expected = all(c.holds(attributes.get(c.attribute)) for c in clauses)
+    assert Predicate(tuple(clauses)).matches(attributes) is expected

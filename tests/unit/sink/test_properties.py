@@ -164,7 +164,7 @@ class SinkHarness:
 def desired(engine: Engine, spoke: SpokeSettings) -> dict[str, Held]:
     """Return what the spoke must hold: each member's role, grants and text by email."""
     expected: dict[str, Held] = {}
-    for (spoke_id, user_id), access in engine.state.access.items():
+    for (spoke_id, user_id), access in engine.state.resolved():
         email = engine.state.users[user_id].email
         if spoke_id != spoke.id or not access.member or access.role is None or email is None:
             continue
