@@ -289,14 +289,9 @@ def wait_for_broker(settings: Settings, timeout: float = 60.0) -> None:
             return
 
 
-def read_topic(
-    settings: Settings, topic: str, timeout: float = 30.0
-) -> list[tuple[bytes | None, bytes | None]]:
-    """Return every record of a topic from the start to its current end, partition by partition.
-
-    For tests, the demo and one-off checks: it reads with a throw-away group and commits nothing.
-    """
-    consumer = Consumer(
+def _reader(settings: Settings) -> Consumer:
+    """Return a consumer in a throw-away group that commits nothing (reads from the start)."""
+    return Consumer(
         {
             **client_config(settings),
             "group.id": f"uam-read-{uuid.uuid4().hex}",
@@ -304,6 +299,16 @@ def read_topic(
             "auto.offset.reset": "earliest",
         }
     )
+
+
+def read_topic(
+    settings: Settings, topic: str, timeout: float = 30.0
+) -> list[tuple[bytes | None, bytes | None]]:
+    """Return every record of a topic from the start to its current end, partition by partition.
+
+    For tests, the demo and one-off checks: it reads with a throw-away group and commits nothing.
+    """
+    consumer = _reader(settings)
     try:
         metadata = consumer.list_topics(topic, timeout=timeout)
         partitions = sorted(metadata.topics[topic].partitions)
@@ -325,6 +330,35 @@ def read_topic(
                         f"could not read {topic}[{partition}] to its end in {timeout:.0f} s"
                     )
         return records
+    finally:
+        consumer.close()
+
+
+def last_written(settings: Settings, topics: Iterable[str], timeout: float = 30.0) -> float | None:
+    """Return when the latest record of these topics was sent (epoch seconds); None if empty.
+
+    Reads the last record of every partition and compares their timestamps (the producer's
+    send time, or the broker's append time where a topic is set to log it). For benchmarks:
+    the end of a run is when its last output was written, not when offsets were committed.
+    """
+    consumer = _reader(settings)
+    latest: float | None = None
+    try:
+        for topic in topics:
+            metadata = consumer.list_topics(topic, timeout=timeout)
+            for partition in sorted(metadata.topics[topic].partitions):
+                tp = TopicPartition(topic, partition)
+                low, high = consumer.get_watermark_offsets(tp, timeout)
+                if high <= low:
+                    continue
+                consumer.assign([TopicPartition(topic, partition, high - 1)])
+                message = consumer.poll(timeout)
+                if message is None or message.error() is not None:
+                    raise BrokerError(f"could not read the last record of {topic}[{partition}]")
+                _, stamp = message.timestamp()
+                written = stamp / 1000
+                latest = written if latest is None else max(latest, written)
+        return latest
     finally:
         consumer.close()
 
@@ -351,3 +385,8 @@ def group_lag(settings: Settings, group: str, topics: Iterable[str], timeout: fl
     finally:
         consumer.close()
     return lag
+
+
+def topic_records(settings: Settings, topics: Iterable[str], timeout: float = 10.0) -> int:
+    """Return how many records the topics hold (a group that committed nothing lags by all)."""
+    return group_lag(settings, f"uam-count-{uuid.uuid4().hex}", topics, timeout)

@@ -17,7 +17,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uam_events.broker import create_topics, group_lag, produce_file, read_topic
+from uam_events.broker import (
+    create_topics,
+    group_lag,
+    last_written,
+    produce_file,
+    read_topic,
+    topic_records,
+)
 from uam_events.errors import BrokerError, PipelineError
 from uam_events.folding import Folded, fold
 from uam_events.settings import Settings, load_settings
@@ -138,6 +145,16 @@ class Pipeline:
         for spoke in settings.spokes:
             values += [v for _, v in read_topic(settings, access_topic(settings, spoke.id))]
         return fold(values)
+
+    def last_output(self) -> float | None:
+        """Return when the workers sent their latest delta, audit or dead-letter record."""
+        settings = self.settings
+        topics = [access_topic(settings, spoke.id) for spoke in settings.spokes]
+        return last_written(settings, [*topics, settings.topic("audit"), settings.topic("dlq")])
+
+    def change_records(self) -> int:
+        """Return how many records the internal change topic holds (what the resolvers read)."""
+        return topic_records(self.settings, [self.settings.topic(CHANGES)])
 
     def records(self, short_topic: str) -> list[dict[str, object]]:
         """Return the JSON values of one of the test's topics (`audit`, `dlq`...)."""

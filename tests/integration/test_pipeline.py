@@ -13,11 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from uam_events.broker import read_topic
 from uam_events.folding import Folded
 from uam_events.generate import EnterpriseShape, write_enterprise
 from uam_events.pipeline import Pipeline
 from uam_events.replay import replay_file
 from uam_events.settings import load_settings
+from uam_events.topics import CHANGES
 
 pytestmark = pytest.mark.integration
 
@@ -42,8 +44,14 @@ def pipeline(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Pipeline]:
 def test_the_shared_example_gives_the_expected_files(pipeline: Pipeline) -> None:
     """Produced and folded from the delta topics, the example gives expected grants and roles."""
     pipeline.start("w1")
+    produced = time.time()
     pipeline.produce(EXAMPLE / "events.jsonl")
     pipeline.wait_idle()
+    written = pipeline.last_output()  # what bench/pipeline.py reads as the end of a run
+    assert written is not None
+    assert produced - 1 <= written <= time.time()
+    changes = read_topic(pipeline.settings, pipeline.settings.topic(CHANGES))
+    assert pipeline.change_records() == len(changes) > 0
     folded = pipeline.folded()
     assert folded.gaps == []
     assert folded.grant_rows() == csv_rows(EXAMPLE / "expected" / "grants.csv")
