@@ -1,4 +1,7 @@
-"""The `uam` command line: replay, config check, explain, compare, generate, simulator, sink."""
+"""The `uam` command line: replay, config check, explain, compare, generate, simulator, sink.
+
+The sink's commands are in `cli_sink`; what every command shares is in `cli_shared`.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+from uam_events.cli_shared import ConfigOption, OutOption, err, fail, out
+from uam_events.cli_sink import sink_app
 from uam_events.errors import ConfigError, UamError
 
 app = typer.Typer(help="uam-events: stream user access into Anaplan models.", no_args_is_help=True)
@@ -19,15 +23,7 @@ config_app = typer.Typer(help="Check configuration files.", no_args_is_help=True
 app.add_typer(config_app, name="config")
 topics_app = typer.Typer(help="Manage the Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
-sink_app = typer.Typer(
-    help="Push the spokes' deltas into Anaplan on their schedules; release held pushes."
-)
 app.add_typer(sink_app, name="sink")
-err = Console(stderr=True)
-out = Console()
-
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The YAML configuration.")]
-OutOption = Annotated[Path, typer.Option("--out", "-o", help="A replay output folder.")]
 PROGRESS_MIN_BYTES = 1 << 20
 
 
@@ -40,11 +36,6 @@ def _file_progress(events: Path, label: str) -> Iterator[Callable[[int], None]]:
     with Progress(*columns, console=err, disable=not show) as bar:
         task = bar.add_task(label, total=size)
         yield lambda read: bar.update(task, completed=read)
-
-
-def _fail(error: UamError) -> None:
-    err.print(f"[bold red]error:[/] {error}", highlight=False)
-    raise typer.Exit(code=2)
 
 
 @app.command()
@@ -64,7 +55,7 @@ def replay(
         with _file_progress(events, "replay") as progress:
             run = replay_file(events, settings, out_dir, effective=effective, progress=progress)
     except UamError as error:
-        _fail(error)
+        fail(error)
         return
     s = run.summary
     out.print(
@@ -105,10 +96,10 @@ def explain(
             return
         hub_list, _, code = item.partition("/")
         if not code:
-            _fail(ConfigError([f"--item {item!r}: write LIST/ITEM, e.g. Products/LAPTOP"]))
+            fail(ConfigError([f"--item {item!r}: write LIST/ITEM, e.g. Products/LAPTOP"]))
         out.print(render_item(output.explain(spoke, user, hub_list, code)), highlight=False)
     except UamError as error:
-        _fail(error)
+        fail(error)
 
 
 @app.command()
@@ -124,7 +115,7 @@ def compare(
     try:
         comparisons = ReplayOutput(out_dir).compare(spoke, source, target)
     except UamError as error:
-        _fail(error)
+        fail(error)
         return
     out.print(render_comparison(source, target, comparisons), highlight=False)
 
@@ -155,7 +146,7 @@ def topics_create(config: ConfigOption) -> None:
     try:
         changes = create_topics(load_settings(config))
     except UamError as error:
-        _fail(error)
+        fail(error)
         return
     for change in changes:
         out.print(f"{change.action:9} {change.name} ({change.detail})", highlight=False)
@@ -177,7 +168,7 @@ def produce(
         with _file_progress(events, "produce") as progress:
             summary = produce_file(settings, events, progress=progress)
     except UamError as error:
-        _fail(error)
+        fail(error)
         return
     topics = ", ".join(f"{t} {n}" for t, n in sorted(summary.by_topic.items()))
     out.print(
@@ -210,7 +201,7 @@ def worker(
     try:
         run_worker(load_settings(config), options)
     except UamError as error:
-        _fail(error)
+        fail(error)
 
 
 @app.command()
@@ -253,7 +244,7 @@ def simulator(
         elif seed is not None:
             tenant = read_seed(seed)
     except UamError as error:
-        _fail(error)
+        fail(error)
         return
     options = SimulatorOptions(token_ttl=token_ttl, task_seconds=task_seconds)
     run(simulator_app(tenant, options), host=host, port=port)
@@ -278,7 +269,7 @@ def reconcile(
         settings = load_settings(config)
         code = run_reconcile(settings, spoke, state, dry_run=dry_run, force=force, say=_say)
     except UamError as error:
-        _fail(error)
+        fail(error)
         return
     raise typer.Exit(code)
 
@@ -292,7 +283,7 @@ def doctor(config: ConfigOption) -> None:
     try:
         checks = run_doctor(load_settings(config))
     except UamError as error:
-        _fail(error)
+        fail(error)
         return
     for check in checks:
         _say(check.line())
@@ -301,91 +292,6 @@ def doctor(config: ConfigOption) -> None:
 
 def _say(line: str) -> None:
     out.print(line, highlight=False, markup=False, soft_wrap=True)
-
-
-DatadirOption = Annotated[
-    Path, typer.Option(help="The sink's state folder: one RocksDB store per spoke, releases.")
-]
-
-
-@sink_app.callback(invoke_without_command=True)
-def sink(
-    ctx: typer.Context,
-    *,
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="The YAML configuration.")
-    ] = None,
-    datadir: DatadirOption = Path("sink-data"),
-    once: Annotated[
-        bool, typer.Option(help="Run every spoke once when the topics are read, then exit.")
-    ] = False,
-    metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus metrics on this port.")
-    ] = None,
-    metrics_bind: Annotated[
-        str, typer.Option(help="The address to serve metrics on (0.0.0.0 only in a container).")
-    ] = "127.0.0.1",
-    every_override: Annotated[
-        float | None,
-        typer.Option(help="Run every spoke every this many seconds, whatever its schedule."),
-    ] = None,
-) -> None:
-    """Run the sink: fold `uam.access.<spoke>`, push each spoke on its schedule."""
-    if ctx.invoked_subcommand is not None:
-        return
-    import asyncio
-    import logging
-    from datetime import timedelta
-
-    from uam_events.settings import load_settings
-    from uam_events.sink_service.runner import SinkOptions, SinkRunner
-
-    if config is None:
-        _fail(ConfigError(["--config: missing; fix: pass the YAML configuration"]))
-        return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    every = None if every_override is None else timedelta(seconds=every_override)
-    options = SinkOptions(datadir, once, metrics_port, metrics_bind, every)
-    try:
-        code = asyncio.run(SinkRunner(load_settings(config), options).serve())
-    except UamError as error:
-        _fail(error)
-        return
-    raise typer.Exit(code=code)
-
-
-@sink_app.command("release")
-def sink_release(
-    spoke: Annotated[str, typer.Argument(help="The spoke whose held push may go.")],
-    config: ConfigOption,
-    datadir: DatadirOption = Path("sink-data"),
-    push_id: Annotated[
-        str | None, typer.Option(help="Release only if this is the push held (audit push_id).")
-    ] = None,
-    by: Annotated[str | None, typer.Option(help="Who releases (default: your login).")] = None,
-) -> None:
-    """Let a push the accidental-deletion guard holds go at the sink's next loop."""
-    import getpass
-    from datetime import UTC, datetime
-
-    from uam_events.settings import load_settings
-    from uam_events.sink_service.releases import request_release
-
-    try:
-        settings = load_settings(config)
-        if spoke not in {s.id for s in settings.spokes}:
-            raise ConfigError([f"SPOKE: {spoke!r} is no configured spoke; fix: name one of them"])
-        who = by or getpass.getuser()
-        request = request_release(datadir, spoke, who, datetime.now(UTC), push_id)
-    except UamError as error:
-        _fail(error)
-        return
-    out.print(
-        f"release of push {request.push_id} of spoke {spoke} requested by {who}; "
-        "the sink applies it at its next loop (or its next start)",
-        highlight=False,
-    )
 
 
 @app.command()
